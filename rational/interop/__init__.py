@@ -1,0 +1,1 @@
+"""Interoperability with other automata libraries (OpenFst through pynini)."""
