@@ -46,18 +46,28 @@ def score_batch(wfsa: WFSA, strings: Sequence[str | Sequence[Hashable]], device:
     # active[t]: how many (sorted) rows still read a symbol at step t
     active = [int((lengths > t).sum()) for t in range(longest)]
     stepper = _DenseStepper(wfsa, device) if ring in (Real, Log) else _GatherStepper(wfsa, device)
-    alpha = stepper.start(batch)
+    state = stepper.start(batch)
     for t in range(longest):
         k = active[t]
-        alpha = torch.cat([stepper.step(alpha[:k], tokens[:k, t]), alpha[k:]])
-    sorted_scores = stepper.finish(alpha)
+        if k == batch:
+            state = stepper.step(state, tokens[:, t])
+        else:
+            state = stepper.join(stepper.step(stepper.rows(state, 0, k), tokens[:k, t]), stepper.rows(state, k))
+    sorted_scores = stepper.finish(state)
     scores = np.empty(batch, dtype=ring.dtype)
     scores[order] = sorted_scores.cpu().numpy().astype(ring.dtype)
     return scores
 
 
 class _DenseStepper:
-    """Real and Log: one dense matrix product per symbol group."""
+    """Real and Log: one dense matrix product per symbol group.
+
+    Log rows are kept in scaled real space: ``α = log(v) + c`` with ``v`` (B, Q)
+    normalized to a row maximum of 1 and ``c`` (B, 1) a log-scale. Each symbol's
+    matrix is stored as ``exp(W - r)`` with ``r`` its row (source-state) maxima,
+    and ``exp(r - max r)`` multiplies ``v`` before the product, so no full-size
+    exp or log runs per step.
+    """
 
     def __init__(self, wfsa: WFSA, device: str):
         import torch
@@ -66,60 +76,87 @@ class _DenseStepper:
         self.log = wfsa.semiring is Log
         tensor = torch.as_tensor(np.array(wfsa.transition_tensor()), dtype=torch.float64, device=device)
         self.num_symbols = tensor.shape[0]
-        self.row_max, self.matrices = self._prepare(tensor)
-        self.initial = torch.as_tensor(wfsa.initial_weights, dtype=torch.float64, device=device)
+        self.source_scale, self.shift, self.matrices = self._prepare(tensor)
+        initial = torch.as_tensor(wfsa.initial_weights, dtype=torch.float64, device=device)
         self.final = torch.as_tensor(wfsa.final_weights, dtype=torch.float64, device=device)
+        self.initial_value, self.initial_scale = self._to_scaled(initial[None, :])
         self.closure = None
         if wfsa.has_epsilons:
             closure = torch.as_tensor(np.array(wfsa.epsilon_closure()), dtype=torch.float64, device=device)
-            row_max, matrix = self._prepare(closure[None])
-            self.closure = (None if row_max is None else row_max[0], matrix[0])
+            self.closure = tuple(None if part is None else part[0] for part in self._prepare(closure[None]))
 
     def _prepare(self, tensor):
-        if not self.log:
-            return None, tensor
+        """Split log matrices into ``exp(r - max r)``, ``max r`` and ``exp(W - r)``."""
         torch = self.torch
+        if not self.log:
+            return None, None, tensor
         row_max = tensor.amax(dim=-1)
-        row_max = torch.where(torch.isfinite(row_max), row_max, torch.zeros_like(row_max))
-        return row_max, torch.exp(tensor - row_max.unsqueeze(-1))
+        row_max = torch.where(torch.isfinite(row_max), row_max, torch.full_like(row_max, -torch.inf))
+        shift = row_max.amax(dim=-1, keepdim=True)
+        shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))
+        safe_rows = torch.where(torch.isfinite(row_max), row_max, torch.zeros_like(row_max))
+        return torch.exp(row_max - shift), shift, torch.exp(tensor - safe_rows.unsqueeze(-1))
 
-    def _apply(self, alpha, row_max, matrix):
-        if not self.log:
-            return alpha @ matrix
+    def _to_scaled(self, alpha):
         torch = self.torch
-        z = alpha + row_max
-        m = z.amax(dim=-1, keepdim=True)
+        if not self.log:
+            return alpha, None
+        m = alpha.amax(dim=-1, keepdim=True)
         m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
-        return torch.log(torch.exp(z - m) @ matrix) + m
+        return torch.exp(alpha - m), m
 
-    def _close(self, alpha):
+    def _normalize(self, value, scale):
+        torch = self.torch
+        peak = value.amax(dim=-1, keepdim=True)
+        peak = torch.where(peak > 0, peak, torch.ones_like(peak))
+        return value / peak, scale + torch.log(peak)
+
+    def _close(self, value, scale):
         if self.closure is None:
-            return alpha
-        return self._apply(alpha, *self.closure)
+            return value, scale
+        source_scale, shift, matrix = self.closure
+        if not self.log:
+            return value @ matrix, scale
+        return self._normalize((value * source_scale) @ matrix, scale + shift)
 
     def start(self, batch: int):
-        return self._close(self.initial.expand(batch, -1).clone())
+        value, scale = self._close(self.initial_value, self.initial_scale)
+        value = value.expand(batch, -1).clone()
+        return (value, None if scale is None else scale.expand(batch, -1).clone())
 
-    def step(self, alpha, symbols):
+    def step(self, state, symbols):
         torch = self.torch
+        value, scale = state
+        if self.log:
+            value = value * self.source_scale[symbols]
         order = torch.argsort(symbols, stable=True)
         counts = torch.bincount(symbols, minlength=self.num_symbols).tolist()
-        grouped = alpha[order]
+        grouped = value[order]
         parts, begin = [], 0
         for symbol, count in enumerate(counts):
             if count:
-                rows = grouped[begin : begin + count]
-                row_max = None if self.row_max is None else self.row_max[symbol]
-                parts.append(self._apply(rows, row_max, self.matrices[symbol]))
+                parts.append(grouped[begin : begin + count] @ self.matrices[symbol])
                 begin += count
-        out = torch.empty_like(alpha)
+        out = torch.empty_like(grouped)
         out[order] = torch.cat(parts)
-        return self._close(out)
-
-    def finish(self, alpha):
         if self.log:
-            return self.torch.logsumexp(alpha + self.final, dim=-1)
-        return alpha @ self.final
+            out, scale = self._normalize(out, scale + self.shift[symbols])
+        return self._close(out, scale)
+
+    def rows(self, state, start: int, stop: int | None = None):
+        value, scale = state
+        return value[start:stop], None if scale is None else scale[start:stop]
+
+    def join(self, head, tail):
+        torch = self.torch
+        return torch.cat([head[0], tail[0]]), None if head[1] is None else torch.cat([head[1], tail[1]])
+
+    def finish(self, state):
+        torch = self.torch
+        value, scale = state
+        if not self.log:
+            return value @ self.final
+        return torch.logsumexp(torch.log(value) + self.final, dim=-1) + scale[:, 0]
 
 
 class _GatherStepper:
@@ -189,6 +226,12 @@ class _GatherStepper:
 
     def step(self, alpha, symbols):
         return self._close(self._relax(alpha, self.src[symbols], self.dst[symbols], self.weight[symbols]))
+
+    def rows(self, alpha, start: int, stop: int | None = None):
+        return alpha[start:stop]
+
+    def join(self, head, tail):
+        return self.torch.cat([head, tail])
 
     def finish(self, alpha):
         values = self._times(alpha, self.final)

@@ -113,7 +113,12 @@ class SymbolTable:
         Raises:
             UnknownSymbolError: naming the first symbol not in the table.
         """
-        return [self.index(symbol) for symbol in self.tokens(string)]
+        tokens = self.tokens(string)
+        ids = self._ids
+        try:
+            return [ids[symbol] for symbol in tokens]
+        except (KeyError, TypeError):
+            return [self.index(symbol) for symbol in tokens]  # raises, naming the symbol
 
     def decode(self, ids: Iterable[int]) -> list[Hashable]:
         """The symbols with the given ids."""
