@@ -65,7 +65,17 @@ class MissingDependencyError(RationalError, RuntimeError):
     """An optional system tool (such as graphviz's ``dot``) is not installed."""
 
 
+class DataError(RationalError, ValueError):
+    """Training or evaluation data that cannot be used: empty, or with labels the model does not know."""
+
+
+class ConfigError(RationalError, ValueError):
+    """An unknown model name, a model option it does not take, or an unusable training setting."""
+
+
 __all__ = [
+    "ConfigError",
+    "DataError",
     "DivergenceError",
     "FormatError",
     "InvalidWeightError",
