@@ -1,0 +1,1 @@
+"""Training on text: data readers, vocabulary, batching, the trainer, checkpoints."""
