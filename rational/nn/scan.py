@@ -1,0 +1,506 @@
+"""First-order semiring scans and the forward pass of chain templates, fast and slow.
+
+A first-order recurrence ``c_t = c_{t-1} ⊗ a_t ⊕ b_t`` unrolls to
+
+    c_t = ⊕_{s ≤ t} (⊗_{s < r ≤ t} a_r) ⊗ b_s          (with b_0 = c_0, the initial value)
+
+and so is computed in parallel over time with one ⊗-scan and one ⊕-scan
+(Blelloch 1990; Martin & Cundy 2018): with ``A_t = ⊗_{r ≤ t} a_r``,
+``c_t = A_t ⊗ ⊕_{s ≤ t} (b_s ⊘ A_s)``. In the working semirings:
+
+=============  ======================================================================
+``Real``       ``A = cumprod(a)``, ``c = A · cumsum(b / A)``
+``Log``        ``A = cumsum(a)``, ``c = A + logcumsumexp(b - A)``
+``MaxPlus``    ``A = cumsum(a)``, ``c = A + cummax(b - A)``
+``Tropical``   ``A = cumsum(a)``, ``c = A + cummin(b - A)``
+=============  ======================================================================
+
+:func:`linear_scan` applies this within chunks of at most ``chunk`` steps (the
+quotient ``b / A`` loses precision, or overflows, as ``A`` runs away from one over
+a long input; a chunk bounds how far it can go) and carries the value at the end of
+each chunk into the next with a short loop over the chunks. Where the formula does
+not apply (a gate that is the semiring zero, such as ``a_t = 0`` in ``Real`` or
+``-inf`` in ``MaxPlus``; ``Real`` chunk products too small or too large for the
+float type), it falls back to an exact loop over the steps of a chunk, still
+parallel over the chunks. Gradients come from autograd: for ``MaxPlus`` and
+``Tropical`` the backward pass of ``cummax``/``cummin`` routes the gradient to the
+argmax, so it is the gradient along the best path.
+
+:func:`chain_forward` computes the forward vectors ``β_t`` of a chain template
+(states ``0..L``, token arcs ``j -> j+1``, optional self-loops and epsilon arcs
+``j -> j+1``) as ``L + 1`` such scans, one per state, in order: state ``j``'s
+input ``b`` is built from state ``j - 1``'s result. Nothing of size ``T·Q²`` is
+ever built.
+
+:func:`linear_scan_reference` and ``chain_forward(..., method="reference")`` are
+loops over time (``unbind``; slicing ``x[:, t]`` in the loop would make the
+backward pass quadratic in ``T``): the obviously correct oracles of the tests.
+
+Examples:
+    >>> import torch
+    >>> from rational.semirings import Real, MaxPlus
+    >>> a = torch.tensor([[0.5, 0.5, 0.5]])
+    >>> b = torch.tensor([[1.0, 1.0, 1.0]])
+    >>> linear_scan(a, b, Real).tolist()          # c_t = 0.5 c_{t-1} + 1
+    [[1.0, 1.5, 1.75]]
+    >>> linear_scan(torch.tensor([[-1.0, -1.0]]), torch.tensor([[0.0, -3.0]]), MaxPlus, torch.tensor([2.0])).tolist()
+    [[1.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import torch
+
+from rational.errors import ShapeError, UnsupportedSemiringError
+from rational.nn.semiring_ops import semiring_plus, semiring_times
+from rational.semirings import Log, MaxPlus, Real, Semiring, Tropical
+
+__all__ = ["chain_forward", "linear_scan", "linear_scan_reference"]
+
+_WORKING = (Real, Log, MaxPlus, Tropical)
+
+#: Default chunk lengths (steps): the longest for which float32 stays within
+#: about 1e-6 of a float64 reference on gates in (0, 1) (see the tests), and
+#: the fastest on the CPU this was measured on (benchmarks/chain_scan.py).
+DEFAULT_CHUNK = {Real: 32, Log: 64, MaxPlus: 64, Tropical: 64}
+
+# Real chunk products |A_t| must stay inside [2^-k, 2^k] for b / A and A · S to
+# stay well inside the float type's range (k per dtype).
+_REAL_RANGE_EXPONENT = {torch.float32: 100, torch.float64: 900, torch.float16: 12, torch.bfloat16: 100}
+
+# -- checks ----------------------------------------------------------------------------
+
+
+def _check_semiring(semiring: Semiring) -> None:
+    if not any(semiring is ring for ring in _WORKING):
+        raise UnsupportedSemiringError(
+            f"scans run in the working semirings Real, Log, MaxPlus and Tropical, not {semiring!r}; "
+            "convert the weights first (rational.nn.semiring_ops.working_semiring)"
+        )
+
+
+def _check_tensor(x, what: str) -> torch.Tensor:
+    if not torch.is_tensor(x):
+        raise ShapeError(f"{what} must be a torch tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise ShapeError(f"{what} must hold floating-point values, got dtype {x.dtype}; convert it with .float()")
+    return x
+
+
+def _prepare(a, b, semiring, initial, dim):
+    _check_semiring(semiring)
+    a = _check_tensor(a, "a (the gates)")
+    b = _check_tensor(b, "b (the inputs)")
+    if a.dtype != b.dtype:
+        raise ShapeError(f"a and b must have one dtype, got {a.dtype} and {b.dtype}")
+    try:
+        shape = torch.broadcast_shapes(a.shape, b.shape)
+    except RuntimeError:
+        raise ShapeError(f"a {tuple(a.shape)} and b {tuple(b.shape)} do not broadcast to one shape") from None
+    if len(shape) == 0:
+        raise ShapeError("a and b need a time axis: got two scalars")
+    if not -len(shape) <= dim < len(shape):
+        raise ShapeError(f"dim={dim} is not an axis of the broadcast shape {tuple(shape)}")
+    dim %= len(shape)
+    a, b = a.expand(shape), b.expand(shape)
+    if initial is not None:
+        initial = _check_tensor(torch.as_tensor(initial, dtype=b.dtype, device=b.device), "initial")
+        step_shape = shape[:dim] + shape[dim + 1 :]
+        try:
+            initial = initial.expand(step_shape)
+        except RuntimeError:
+            raise ShapeError(
+                f"initial {tuple(initial.shape)} does not broadcast to one step's shape {tuple(step_shape)}"
+            ) from None
+    return a, b, initial, dim
+
+
+def _chunk_length(steps: int, chunk: int | None, semiring: Semiring) -> int:
+    if chunk is None:
+        chunk = DEFAULT_CHUNK[semiring]
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise ValueError(f"chunk must be a positive number of steps, got {chunk!r}")
+    # equal chunks: as few as the limit allows, padding the input by less than one per chunk
+    count = -(-steps // chunk)
+    return -(-steps // count)
+
+
+# -- the reference ----------------------------------------------------------------------
+
+
+def linear_scan_reference(
+    a: torch.Tensor, b: torch.Tensor, semiring: Semiring, initial: torch.Tensor | None = None, *, dim: int = 1
+) -> torch.Tensor:
+    """``c_t = c_{t-1} ⊗ a_t ⊕ b_t`` by a loop over time: the oracle of :func:`linear_scan`.
+
+    Args and Returns: as :func:`linear_scan`.
+
+    Examples:
+        >>> import torch
+        >>> from rational.semirings import Log
+        >>> linear_scan_reference(torch.zeros(1, 2), torch.zeros(1, 2), Log).exp().tolist()
+        [[1.0, 2.0]]
+    """
+    a, b, initial, dim = _prepare(a, b, semiring, initial, dim)
+    c = initial
+    out = []
+    for a_t, b_t in zip(a.unbind(dim), b.unbind(dim)):
+        c = b_t if c is None else semiring_plus(semiring, semiring_times(semiring, c, a_t), b_t)
+        out.append(c)
+    if not out:
+        return b.clone()
+    return torch.stack(out, dim)
+
+
+# -- the fast scan ------------------------------------------------------------------------
+
+# The chunked scan: within chunk k, from the zero,
+#   divided form (the formulas of the table above):  c_t = gates_t ⊗ (inner_t ⊕ h_k)
+#   loop form (exact for any value):                  c_t = inner_t ⊕ h_k ⊗ gates_t
+# with gates_t the ⊗-product of a over the chunk up to t and h_k the value at the end
+# of chunk k - 1 (the initial value for k = 0).
+
+
+def _gates(semiring: Semiring, a: torch.Tensor, kdim: int) -> torch.Tensor:
+    return torch.cumprod(a, kdim) if semiring is Real else torch.cumsum(a, kdim)
+
+
+def _divisible(semiring: Semiring, gates: torch.Tensor) -> bool:
+    """Whether the divided form applies to these chunk products: finite and
+    non-zero, and for Real far enough from 0 and infinity that b / gates and
+    gates · inner stay inside the float range."""
+    with torch.no_grad():
+        if semiring is Real:
+            low, high = torch.aminmax(gates.abs())
+            limit = 2.0 ** _REAL_RANGE_EXPONENT.get(gates.dtype, 100)
+            return bool((low >= 1.0 / limit) & (high <= limit))
+        return bool(torch.isfinite(gates).all())
+
+
+def _inner(semiring: Semiring, b: torch.Tensor, gates: torch.Tensor, kdim: int) -> torch.Tensor | None:
+    """The ⊕-scan of ``b ⊘ gates`` along ``kdim`` (None where it overflows)."""
+    if semiring is Real:
+        inner = torch.cumsum(b / gates, kdim)
+        ends = inner.detach().narrow(kdim, inner.shape[kdim] - 1, 1)
+        return inner if bool(torch.isfinite(ends).all()) else None
+    quotient = b - gates
+    if semiring is MaxPlus:
+        return torch.cummax(quotient, kdim).values
+    if semiring is Tropical:
+        return torch.cummin(quotient, kdim).values
+    return torch.logcumsumexp(quotient, kdim)
+
+
+def _inner_loop(semiring: Semiring, a: torch.Tensor, b: torch.Tensor, kdim: int) -> torch.Tensor:
+    """The chunk-local scan by a loop over the steps of a chunk, parallel over the chunks."""
+    c = None
+    out = []
+    for a_t, b_t in zip(a.unbind(kdim), b.unbind(kdim)):
+        c = b_t if c is None else semiring_plus(semiring, semiring_times(semiring, c, a_t), b_t)
+        out.append(c)
+    return torch.stack(out, kdim)
+
+
+def _local(semiring, a, b, kdim, gates=None, divisible=None, force_loop=False):
+    """``(inner, gates, divided)`` of one chunked series."""
+    if gates is None:
+        gates = _gates(semiring, a, kdim)
+    if not force_loop:
+        if divisible is None:
+            divisible = _divisible(semiring, gates)
+        if divisible:
+            inner = _inner(semiring, b, gates, kdim)
+            if inner is not None:
+                return inner, gates, True
+    return _inner_loop(semiring, a, b, kdim), gates, False
+
+
+def _combine(semiring, inner, gates, divided, initial, dim, kdim):
+    """Every c_t from the chunk-local scans and the carries."""
+    carries = _carries(semiring, inner, gates, divided, initial, dim, kdim)
+    if carries is None:  # no initial value: the first and only chunk starts from the zero
+        return semiring_times(semiring, gates, inner) if divided else inner
+    if divided:
+        return semiring_times(semiring, gates, semiring_plus(semiring, inner, carries))
+    return semiring_plus(semiring, inner, semiring_times(semiring, carries, gates))
+
+
+def _scan_chunked(semiring, a, b, initial, dim, length, force_loop=False):
+    """The chunked scan of already checked, equally shaped ``a`` and ``b``."""
+    steps = b.shape[dim]
+    count = -(-steps // length)
+    pad = count * length - steps
+    if pad:
+        a = _pad(a, dim, pad, semiring.one)
+        b = _pad(b, dim, pad, semiring.zero)
+    kdim = dim + 1
+    a = a.unflatten(dim, (count, length))
+    b = b.unflatten(dim, (count, length))
+    inner, gates, divided = _local(semiring, a, b, kdim, force_loop=force_loop)
+    c = _combine(semiring, inner, gates, divided, initial, dim, kdim).flatten(dim, kdim)
+    return c.narrow(dim, 0, steps) if pad else c
+
+
+def _carries(semiring, inner, gates, divided, initial, dim, kdim):
+    """The value at the end of every chunk but the last, carried into the next
+    (shape of ``inner`` with the step axis of size one)."""
+    count = inner.shape[dim]
+    if count == 1:
+        return None if initial is None else initial.unsqueeze(dim).unsqueeze(kdim)
+    last = inner.shape[kdim] - 1
+    inner_ends = inner.narrow(kdim, last, 1).unbind(dim)
+    gate_ends = gates.narrow(kdim, last, 1).unbind(dim)
+    h = None if initial is None else initial.unsqueeze(dim)
+    zero = None
+    carried = []
+    for k in range(count):
+        if h is None:
+            zero = torch.full_like(inner_ends[0], semiring.zero) if zero is None else zero
+            carried.append(zero)
+        else:
+            carried.append(h)
+        if k == count - 1:
+            break
+        if h is None:
+            h = semiring_times(semiring, gate_ends[k], inner_ends[k]) if divided else inner_ends[k]
+        elif divided:
+            h = semiring_times(semiring, gate_ends[k], semiring_plus(semiring, inner_ends[k], h))
+        else:
+            h = semiring_plus(semiring, inner_ends[k], semiring_times(semiring, h, gate_ends[k]))
+    return torch.stack(carried, dim)
+
+
+def _pad(x: torch.Tensor, dim: int, count: int, value) -> torch.Tensor:
+    shape = list(x.shape)
+    shape[dim] = count
+    return torch.cat([x, x.new_full(shape, value)], dim)
+
+
+def linear_scan(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    semiring: Semiring,
+    initial: torch.Tensor | None = None,
+    *,
+    dim: int = 1,
+    chunk: int | None = None,
+) -> torch.Tensor:
+    """Every ``c_t = c_{t-1} ⊗ a_t ⊕ b_t`` along ``dim``, in parallel over time.
+
+    Args:
+        a: the gates ``a_t`` (broadcastable with ``b``; same dtype).
+        b: the inputs ``b_t``, values of the working ``semiring``.
+        semiring: ``Real``, ``Log``, ``MaxPlus`` or ``Tropical``.
+        initial: ``c_0``, one step's shape (broadcastable); the semiring zero when ``None``.
+        dim: the time axis.
+        chunk: the most steps scanned at once (default :data:`DEFAULT_CHUNK`); the
+            value at the end of each chunk is carried into the next.
+
+    Returns:
+        ``c`` with the broadcast shape of ``a`` and ``b``: ``c_1 .. c_T`` along ``dim``.
+
+    Raises:
+        UnsupportedSemiringError: for a semiring other than the four above.
+        ShapeError: for non-tensors, integer or mixed dtypes, shapes that do not
+            broadcast, or a ``dim`` that is not an axis.
+        ValueError: for a ``chunk`` that is not a positive integer.
+
+    Examples:
+        >>> import torch
+        >>> from rational.semirings import Tropical
+        >>> costs = linear_scan(torch.ones(1, 4), torch.tensor([[5.0, 1.0, 9.0, 9.0]]), Tropical)
+        >>> costs.tolist()                   # the cheapest way to be here: start at 1, then +1 per step
+        [[5.0, 1.0, 2.0, 3.0]]
+    """
+    a, b, initial, dim = _prepare(a, b, semiring, initial, dim)
+    steps = b.shape[dim]
+    if steps == 0:
+        return b.clone()
+    return _scan_chunked(semiring, a, b, initial, dim, _chunk_length(steps, chunk, semiring))
+
+
+# -- chains ----------------------------------------------------------------------------
+
+
+def _absent(semiring: Semiring, x: torch.Tensor | None) -> bool:
+    """Whether ``x`` contributes nothing: missing, or all the semiring zero with no
+    gradient to take (in Real a zero weight still has a gradient, so it is kept)."""
+    if x is None:
+        return True
+    if semiring is Real and x.requires_grad:
+        return False
+    with torch.no_grad():
+        return bool((x == semiring.zero).all())
+
+
+def _check_chain(main, loops, epsilons, start, semiring, restart, method):
+    _check_semiring(semiring)
+    main = _check_tensor(main, "main")
+    if main.dim() < 3:
+        raise ShapeError(f"main must be (..., T, C, L) arc weights, got shape {tuple(main.shape)}")
+    *lead, steps, copies, length = main.shape
+    if loops is not None:
+        loops = _check_tensor(loops, "loops")
+        if tuple(loops.shape) != (*lead, steps, copies, length + 1):
+            raise ShapeError(
+                f"loops must be (..., T, C, L + 1) = {(*lead, steps, copies, length + 1)} for main "
+                f"{tuple(main.shape)}, got {tuple(loops.shape)}"
+            )
+    if epsilons is not None:
+        epsilons = _check_tensor(epsilons, "epsilons")
+        if tuple(epsilons.shape) != (copies, length):
+            raise ShapeError(f"epsilons must be (C, L) = {(copies, length)}, got {tuple(epsilons.shape)}")
+    start = _check_tensor(torch.as_tensor(start, dtype=main.dtype, device=main.device), "start")
+    if tuple(start.shape) not in ((copies,), ()):
+        raise ShapeError(
+            f"start must be (C,) = ({copies},), the initial weight of state 0 per copy, got {tuple(start.shape)}"
+        )
+    for name, x in (("loops", loops), ("epsilons", epsilons), ("start", start)):
+        if x is not None and x.dtype != main.dtype:
+            raise ShapeError(f"{name} has dtype {x.dtype} but main has {main.dtype}; give them one dtype")
+    if not isinstance(restart, bool):
+        raise TypeError(f"restart must be True (unanchored) or False (anchored), got {restart!r}")
+    if method not in ("fast", "reference"):
+        raise ValueError(f"method must be 'fast' or 'reference', got {method!r}")
+    return main, loops, epsilons, start.expand(copies)
+
+
+def _start_vector(semiring, start, epsilons, length):
+    """``r = λ ⊗ E*`` of a chain, per state: ``r_0 = λ``, ``r_j = r_{j-1} ⊗ ε_{j-1}``."""
+    r = [start]
+    for j in range(1, length + 1):
+        if epsilons is None:
+            r.append(torch.full_like(start, semiring.zero))
+        else:
+            r.append(semiring_times(semiring, r[-1], epsilons[:, j - 1]))
+    return r
+
+
+def chain_forward(
+    main: torch.Tensor,
+    loops: torch.Tensor | None,
+    epsilons: torch.Tensor | None,
+    start: torch.Tensor,
+    semiring: Semiring,
+    *,
+    restart: bool,
+    method: str = "fast",
+    chunk: int | None = None,
+) -> torch.Tensor:
+    """Forward vectors ``β_t`` of ``C`` chain automata with states ``0..L``.
+
+    Each copy has an initial weight ``λ`` on state 0, token arcs ``j -> j+1`` and
+    optional self-loops (weights from the input at each step) and optional epsilon
+    arcs ``j -> j+1``. With ``r = λ ⊗ E*`` (``E*`` the epsilon closure),
+    ``α_0 = r``, ``β_t = (α_{t-1} ⊗ M_t) ⊗ E*`` and ``α_t = β_t ⊕ r`` when
+    ``restart`` (a match may start anywhere), else ``α_t = β_t``.
+
+    Args:
+        main: ``(..., T, C, L)`` weight of the arc ``j -> j+1`` reading ``x_t``.
+        loops: ``(..., T, C, L + 1)`` self-loop weight of state ``j`` reading ``x_t``
+            (the semiring zero on states without one), or ``None`` for no self-loops.
+        epsilons: ``(C, L)`` weights of the epsilon arcs ``j -> j+1`` (zero where
+            none), or ``None``.
+        start: ``(C,)`` the initial weight ``λ`` of state 0 of each copy.
+        semiring: the working semiring: ``Real``, ``Log``, ``MaxPlus`` or ``Tropical``.
+        restart: ``True`` for unanchored matching (SoPa, rational RNNs).
+        method: ``"fast"`` (one :func:`linear_scan` per state) or ``"reference"``
+            (a loop over time).
+        chunk: chunk length of the scans (default :data:`DEFAULT_CHUNK`).
+
+    Returns:
+        ``β`` of shape ``(..., T, C, L + 1)`` for ``t = 1..T``, without the restart
+        term: the caller adds ``r`` for the states and applies the final weights.
+
+    Raises:
+        UnsupportedSemiringError: for a semiring other than the four above.
+        ShapeError: for tensors of the wrong shape or dtype.
+        ValueError: for an unknown ``method`` or a bad ``chunk``.
+
+    Examples:
+        >>> import torch
+        >>> from rational.semirings import MaxPlus
+        >>> main = torch.tensor([[[[-1.0]], [[-2.0]], [[-0.5]]]])        # 0 -> 1, T = 3, one copy
+        >>> loops = torch.tensor([[[[float("-inf"), -0.25]]] * 3])       # 1 -> 1
+        >>> beta = chain_forward(main, loops, None, torch.tensor([0.0]), MaxPlus, restart=True)
+        >>> beta[0, :, 0, 1].tolist()        # best way to be in state 1 after each token
+        [-1.0, -1.25, -0.5]
+    """
+    main, loops, epsilons, start = _check_chain(main, loops, epsilons, start, semiring, restart, method)
+    tdim = main.dim() - 3
+    length = main.shape[-1]
+    if main.shape[tdim] == 0:
+        return main.new_full((*main.shape[:-1], length + 1), semiring.zero)
+    r = _start_vector(semiring, start, epsilons, length)
+    if method == "reference":
+        return _chain_reference(main, loops, epsilons, r, semiring, restart, tdim)
+    return _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk)
+
+
+def _chain_reference(main, loops, epsilons, r, semiring, restart, tdim):
+    """A loop over time, all states at once."""
+    plus, times = (lambda x, y: semiring_plus(semiring, x, y)), (lambda x, y: semiring_times(semiring, x, y))
+    start = torch.stack(r, -1)  # (C, Q)
+    alpha = start.expand(*main.shape[:tdim], *start.shape)
+    zero_column = main.new_full((*main.shape[:tdim], main.shape[-2], 1), semiring.zero)
+    loop_steps = loops.unbind(tdim) if loops is not None else [None] * main.shape[tdim]
+    betas = []
+    for main_t, loop_t in zip(main.unbind(tdim), loop_steps):
+        beta = torch.cat([zero_column, times(alpha[..., :-1], main_t)], -1)
+        if loop_t is not None:
+            beta = plus(beta, times(alpha, loop_t))
+        if epsilons is not None:
+            states = list(beta.unbind(-1))
+            for j in range(1, len(states)):
+                states[j] = plus(states[j], times(states[j - 1], epsilons[:, j - 1]))
+            beta = torch.stack(states, -1)
+        betas.append(beta)
+        alpha = plus(beta, start) if restart else beta
+    return torch.stack(betas, tdim)
+
+
+def _shift(series: torch.Tensor, first: torch.Tensor, tdim: int) -> torch.Tensor:
+    """``(first, x_1, ..., x_{T-1})``: the series one step later, ``first`` at t = 1."""
+    head = first.expand(series.narrow(tdim, 0, 1).shape)
+    return torch.cat([head, series.narrow(tdim, 0, series.shape[tdim] - 1)], tdim)
+
+
+def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
+    """One scan per state, in order along the chain."""
+    plus, times = (lambda x, y: semiring_plus(semiring, x, y)), (lambda x, y: semiring_times(semiring, x, y))
+    steps, length = main.shape[tdim], main.shape[-1]
+    series_shape = main.shape[:-1]
+    kchunk = _chunk_length(steps, chunk, semiring)
+    absent_r = [_absent(semiring, r_j) for r_j in r]
+    betas, alphas = [], []
+    for j in range(length + 1):
+        loop = None if loops is None else loops[..., j]
+        if _absent(semiring, loop):
+            loop = None
+        # b_t: the weight of reaching j at t other than by its self-loop
+        b = None
+        if j > 0:
+            b = times(_shift(alphas[j - 1], r[j - 1], tdim), main[..., j - 1])
+            if epsilons is not None and not _absent(semiring, epsilons[:, j - 1]):
+                b = plus(b, times(betas[j - 1], epsilons[:, j - 1]))
+        if loop is None:
+            beta = main.new_full(series_shape, semiring.zero) if b is None else b
+            if semiring is Real and loops is not None and loops.requires_grad:
+                # a zero loop weight still has a gradient: β_t += 0 · α_{t-1}
+                alpha = plus(beta, r[j]) if restart and not absent_r[j] else beta
+                beta = plus(beta, times(_shift(alpha, r[j], tdim), loops[..., j]))
+        else:
+            initial = None
+            if restart:
+                # α_{t-1} = β_{t-1} ⊕ r, so β_t = β_{t-1} ⊗ a_t ⊕ (r ⊗ a_t ⊕ b_t) from β_0 = zero
+                if not absent_r[j]:
+                    through = times(r[j], loop)
+                    b = through if b is None else plus(b, through)
+            elif not absent_r[j]:
+                initial = r[j].expand(series_shape[:tdim] + series_shape[tdim + 1 :])
+            if b is None:
+                b = main.new_full(series_shape, semiring.zero)
+            beta = _scan_chunked(semiring, loop, b, initial, tdim, kchunk)
+        betas.append(beta)
+        alphas.append(plus(beta, r[j]) if restart and not absent_r[j] else beta)
+    return torch.stack(betas, -1)
