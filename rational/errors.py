@@ -53,6 +53,10 @@ class NotDeterminizableError(RationalError, ValueError):
     """Determinization exceeded its state bound (the machine may not be determinizable)."""
 
 
+class NotDeterministicError(RationalError, ValueError):
+    """An operation for deterministic machines (minimize) given a non-deterministic one."""
+
+
 class RegexSyntaxError(RationalError, ValueError):
     """A malformed regular expression; the message gives the position."""
 
@@ -73,15 +77,29 @@ class ConfigError(RationalError, ValueError):
     """An unknown model name, a model option it does not take, or an unusable training setting."""
 
 
+class LanguageError(RationalError, ValueError):
+    """A request a formal language cannot meet: an unknown language name, a length at
+    which it has no string (or no string outside it), or an automaton for a language
+    that is not regular."""
+
+
+class RecurrenceError(RationalError, ValueError):
+    """A recurrence given to the symbolic analysis that is not a map from state symbols
+    to sympy expressions over states, inputs and parameters."""
+
+
 __all__ = [
     "ConfigError",
     "DataError",
     "DivergenceError",
     "FormatError",
     "InvalidWeightError",
+    "LanguageError",
     "MissingDependencyError",
     "NotDeterminizableError",
+    "NotDeterministicError",
     "RationalError",
+    "RecurrenceError",
     "RegexSyntaxError",
     "SemiringMismatchError",
     "ShapeError",

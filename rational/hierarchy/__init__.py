@@ -1,0 +1,16 @@
+"""The capacity hierarchy: which sequence architectures can recognize which languages.
+
+- :mod:`rational.hierarchy.languages`: formal languages (Tomita 1-7, parity, a^n b^n,
+  Dyck, ww, ...) with membership, samplers of positives and near-miss negatives,
+  legal next symbols, and automata for the regular ones.
+- :mod:`rational.hierarchy.data`: membership and next-symbol examples for training.
+- :mod:`rational.hierarchy.symbolic`: :func:`~rational.hierarchy.symbolic.analyze`, a
+  symbolic test of whether a recurrence is rational and what its saturated memory is.
+- :mod:`rational.hierarchy.theory`: the update equations of the built-in
+  architectures, their classes, and the expected outcome for each architecture and
+  language.
+
+Importing this package is cheap; sympy loads with the symbolic modules.
+"""
+
+__all__ = ["data", "dfa", "languages", "symbolic", "theory"]
