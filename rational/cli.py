@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rational.errors import RationalError
+from rational.train import commands as train_commands
 
 __all__ = ["COMMANDS", "main"]
 
@@ -66,6 +67,9 @@ def _run_draw(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "demo": ("run the end-to-end demo and write an HTML report", _add_demo, _run_demo),
     "draw": ("draw a saved WFSA with graphviz", _add_draw, _run_draw),
+    "train": ("train a model on text files and save a checkpoint", train_commands.add_train, train_commands.run_train),
+    "evaluate": ("evaluate a saved checkpoint on a data file", train_commands.add_evaluate, train_commands.run_evaluate),
+    "synthetic": ("write a synthetic data set (sentiment or a small language)", train_commands.add_synthetic, train_commands.run_synthetic),
 }
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "read_lines",
     "read_table",
     "read_text",
+    "resolve_format",
 ]
 
 FORMATS = ("lines", "tsv", "csv", "sst-trees", "text")
@@ -169,6 +170,30 @@ def read_text(path: str | Path, tokenizer: Tokenizer | None = None, eos: str = E
     return examples
 
 
+def resolve_format(path: str | Path, task: str = "classify", format: str = "auto") -> str:
+    """The format a file is read in: ``format`` checked against the task, or detected when ``"auto"``.
+
+    Raises:
+        ConfigError: for an unknown format or task, or a format that does not fit the task.
+        FileNotFoundError, DataError: when detection cannot read the file.
+
+    Examples:
+        >>> resolve_format("any.txt", task="lm")
+        'text'
+    """
+    if format not in ("auto", *FORMATS):
+        raise ConfigError(f"unknown data format {format!r}; choose auto or one of {', '.join(FORMATS)}")
+    if task == "lm":
+        if format not in ("auto", "text"):
+            raise ConfigError(f"language modeling reads plain text (format 'text'), not {format!r}")
+        return "text"
+    if task != "classify":
+        raise ConfigError(f"unknown task {task!r}; choose classify or lm")
+    if format == "text":
+        raise ConfigError("classification needs labels; 'text' is the language-modeling format")
+    return detect_format(path) if format == "auto" else format
+
+
 def read_examples(
     path: str | Path,
     task: str = "classify",
@@ -197,19 +222,7 @@ def read_examples(
         ConfigError: for an unknown format or one that does not fit the task.
     """
     path, tokenizer = Path(path), tokenizer or Tokenizer()
-    if format not in ("auto", *FORMATS):
-        raise ConfigError(f"unknown data format {format!r}; choose auto or one of {', '.join(FORMATS)}")
-    if task == "lm":
-        if format not in ("auto", "text"):
-            raise ConfigError(f"language modeling reads plain text (format 'text'), not {format!r}")
-        format = "text"
-    elif task == "classify":
-        if format == "text":
-            raise ConfigError("classification needs labels; 'text' is the language-modeling format")
-        if format == "auto":
-            format = detect_format(path)
-    else:
-        raise ConfigError(f"unknown task {task!r}; choose classify or lm")
+    format = resolve_format(path, task, format)
     if (phrases or fine_grained) and format != "sst-trees":
         option = "phrases" if phrases else "fine_grained"
         raise ConfigError(f"{option} needs SST trees (format 'sst-trees'), but {path} is read as {format!r}")
