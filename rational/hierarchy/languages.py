@@ -193,6 +193,23 @@ class Language(ABC):
         """
         return self._next_symbols(self._check_string(prefix))
 
+    def next_symbols_along(self, string: str | Sequence[str]) -> list[frozenset[str]]:
+        """:meth:`next_symbols` after every prefix ``string[:i]``, ``i = 0..len(string)``,
+        in one pass (linear time for the built-in languages).
+
+        Raises:
+            UnknownSymbolError: for a symbol outside the alphabet.
+
+        Examples:
+            >>> from rational.hierarchy.languages import get_language
+            >>> [sorted(s) for s in get_language("dyck-1").next_symbols_along("()")]
+            [['(', '<end>'], ['(', ')'], ['(', '<end>']]
+        """
+        return self._next_symbols_along(self._check_string(string))
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        return [self._next_symbols(string[:i]) for i in range(len(string) + 1)]
+
     @abstractmethod
     def has_positive(self, length: int) -> bool:
         """Whether some string of the language has exactly ``length`` symbols."""
@@ -417,6 +434,25 @@ class RegularLanguage(Language):
 
     def _next_symbols(self, prefix: str) -> frozenset[str]:
         return frozenset(END if s is None else s for s in self._dfa.next_symbols(prefix))
+
+    def _legal_after(self, state: int | None) -> frozenset[str]:
+        if state is None:
+            return frozenset()
+        dfa = self._dfa
+        legal = {a for a, t in zip(dfa.alphabet, dfa.transitions[state]) if t is not None}
+        if state in dfa.accepting:
+            legal.add(END)
+        return frozenset(legal)
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        dfa = self._dfa
+        state: int | None = dfa.start
+        out = [self._legal_after(state)]
+        for symbol in string:
+            if state is not None:
+                state = dfa.transitions[state][dfa.symbol_index(symbol)]
+            out.append(self._legal_after(state))
+        return out
 
 
 # -- Tomita (1982) ------------------------------------------------------------------------
@@ -715,6 +751,23 @@ def _runs(s: str, symbols: str) -> list[int] | None:
     return counts if position == len(s) else None
 
 
+def _runs_along(s: str, symbols: str) -> list[list[int] | None]:
+    """:func:`_runs` of every prefix ``s[:i]``, ``i = 0..len(s)``, in one pass."""
+    counts = [0] * len(symbols)
+    block: int | None = 0
+    out: list[list[int] | None] = [list(counts)]
+    for symbol in s:
+        if block is not None:
+            while block < len(symbols) and symbols[block] != symbol:
+                block += 1
+            if block == len(symbols):
+                block = None
+            else:
+                counts[block] += 1
+        out.append(None if block is None else list(counts))
+    return out
+
+
 class AnBn(Language):
     """a^n b^n for n ≥ 0 (the empty string included): one string per even length."""
 
@@ -734,13 +787,19 @@ class AnBn(Language):
         return "a" * (length // 2) + "b" * (length // 2)
 
     def _next_symbols(self, p: str) -> frozenset[str]:
-        runs = _runs(p, "ab")
+        return self._legal(_runs(p, "ab"))
+
+    @staticmethod
+    def _legal(runs: list[int] | None) -> frozenset[str]:
         if runs is None or runs[1] > runs[0]:
             return frozenset()
         i, j = runs
         if j == 0:
             return frozenset({"a", "b"} if i else {"a", END})
         return frozenset({"b"} if j < i else {END})
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        return [self._legal(runs) for runs in _runs_along(string, "ab")]
 
 
 class AnBnSigmaStar(Language):
@@ -775,7 +834,19 @@ class AnBnSigmaStar(Language):
     def _next_symbols(self, p: str) -> frozenset[str]:
         if self._complete(p) is not None:
             return frozenset({"a", "b", END})
-        runs = _runs(p, "ab")
+        return self._legal(_runs(p, "ab"))
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        out = []
+        complete = False
+        for runs in _runs_along(string, "ab"):
+            complete = complete or (runs is not None and runs[0] == runs[1] > 0)
+            out.append(frozenset({"a", "b", END}) if complete else self._legal(runs))
+        return out
+
+    @staticmethod
+    def _legal(runs: list[int] | None) -> frozenset[str]:
+        """The legal symbols after a^i b^j that is not yet a complete a^n b^n."""
         if runs is None:
             return frozenset()
         i, j = runs
@@ -807,7 +878,13 @@ class AnBnCn(Language):
         return "a" * n + "b" * n + "c" * n
 
     def _next_symbols(self, p: str) -> frozenset[str]:
-        runs = _runs(p, "abc")
+        return self._legal(_runs(p, "abc"))
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        return [self._legal(runs) for runs in _runs_along(string, "abc")]
+
+    @staticmethod
+    def _legal(runs: list[int] | None) -> frozenset[str]:
         if runs is None:
             return frozenset()
         i, j, k = runs
@@ -865,6 +942,16 @@ class Dyck1(Language):
             return frozenset()
         return frozenset({"(", ")"} if depth else {"(", END})
 
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        out, depth = [frozenset({"(", END})], 0
+        for symbol in string:
+            if depth is not None:
+                depth += 1 if symbol == "(" else -1
+                if depth < 0:
+                    depth = None
+            out.append(frozenset() if depth is None else frozenset({"(", ")"} if depth else {"(", END}))
+        return out
+
 
 _CLOSER = {"(": ")", "[": "]"}
 
@@ -909,6 +996,18 @@ class Dyck2(Language):
         if stack is None:
             return frozenset()
         return frozenset({"(", "[", _CLOSER[stack[-1]] if stack else END})
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        stack: list[str] | None = []
+        out = [frozenset({"(", "[", END})]
+        for symbol in string:
+            if stack is not None:
+                if symbol in _CLOSER:
+                    stack.append(symbol)
+                elif not stack or _CLOSER[stack.pop()] != symbol:
+                    stack = None
+            out.append(frozenset() if stack is None else frozenset({"(", "[", _CLOSER[stack[-1]] if stack else END}))
+        return out
 
 
 class Shuffle2(Language):
@@ -967,6 +1066,28 @@ class Shuffle2(Language):
             legal.add(END)
         return frozenset(legal)
 
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        out = [self._next_symbols("")]
+        depths: list[int] | None = [0, 0]
+        for symbol in string:
+            if depths is not None:
+                kind = symbol in "[]"
+                depths[kind] += 1 if symbol in "([" else -1
+                if depths[kind] < 0:
+                    depths = None
+            if depths is None:
+                out.append(frozenset())
+                continue
+            legal = {"(", "["}
+            if depths[0]:
+                legal.add(")")
+            if depths[1]:
+                legal.add("]")
+            if depths == [0, 0]:
+                legal.add(END)
+            out.append(frozenset(legal))
+        return out
+
 
 class Copy(Language):
     """ww over {a, b} (the copy language): strings at every even length, w drawn
@@ -991,6 +1112,9 @@ class Copy(Language):
 
     def _next_symbols(self, p: str) -> frozenset[str]:
         return frozenset({"a", "b", END} if self._contains(p) else {"a", "b"})
+
+    def _next_symbols_along(self, string: str) -> list[frozenset[str]]:
+        return [self._next_symbols(string[:i]) for i in range(len(string) + 1)]  # slices compare in C
 
 
 #: name -> language class; adding a language is one line here.
