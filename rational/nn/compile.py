@@ -255,7 +255,7 @@ class NeuralWFSA(nn.Module):
         """Lexical modules: ``(vocab, copies, arcs)`` the weight of every arc on every
         token, working semiring."""
         if self.parameterization != "lexical":
-            raise UnsupportedSemiringError("token_table() is for lexical modules; projected ones score vectors")
+            raise ValueError("token_table() is for lexical modules; projected ones score vectors")
         theta = self.theta
         if self.theta_support is not None:
             theta = theta.masked_fill(~self.theta_support, float(self.working.zero))
