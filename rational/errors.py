@@ -57,6 +57,10 @@ class NotDeterministicError(RationalError, ValueError):
     """An operation for deterministic machines (minimize) given a non-deterministic one."""
 
 
+class NotDeterministicError(RationalError, ValueError):
+    """An operation for deterministic machines (minimize) given a non-deterministic one."""
+
+
 class RegexSyntaxError(RationalError, ValueError):
     """A malformed regular expression; the message gives the position."""
 
@@ -97,6 +101,7 @@ __all__ = [
     "LanguageError",
     "MissingDependencyError",
     "NotDeterminizableError",
+    "NotDeterministicError",
     "NotDeterministicError",
     "RationalError",
     "RecurrenceError",
