@@ -57,10 +57,6 @@ class NotDeterministicError(RationalError, ValueError):
     """An operation for deterministic machines (minimize) given a non-deterministic one."""
 
 
-class NotDeterministicError(RationalError, ValueError):
-    """An operation for deterministic machines (minimize) given a non-deterministic one."""
-
-
 class RegexSyntaxError(RationalError, ValueError):
     """A malformed regular expression; the message gives the position."""
 
@@ -101,7 +97,6 @@ __all__ = [
     "LanguageError",
     "MissingDependencyError",
     "NotDeterminizableError",
-    "NotDeterministicError",
     "NotDeterministicError",
     "RationalError",
     "RecurrenceError",
