@@ -384,7 +384,7 @@ class Trainer:
             if self.regularizers:
                 penalty = sum(regularizer(self.model) for regularizer in self.regularizers)
                 loss = loss + penalty
-                progress["penalty_sum"] += float(penalty)
+                progress["penalty_sum"] += float(penalty.detach())
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.clip is not None:
