@@ -186,7 +186,7 @@ class NeuralWFSA(nn.Module):
         if template.fixed_epsilons:
             self.register_buffer("epsilon_weight", torch.full((c, e), float(ring.one)))
         else:
-            self.epsilon_weight = nn.Parameter(initial_values(torch.randn(c, e)))
+            self.epsilon_weight = nn.Parameter(self._damped(initial_values(torch.randn(c, e))))
         self.register_buffer("epsilon_support", None)
         self.register_buffer("initial_weight", self._indicator(template.initial_states))
         self.register_buffer("final_weight", self._indicator(template.final_states))
@@ -199,6 +199,19 @@ class NeuralWFSA(nn.Module):
         self.register_buffer("_epsilon_cells", incoming_arcs(cells, q * q, e), persistent=False)
         if template.is_chain:
             self.register_buffer("_loop_index", self._chain_loop_index(), persistent=False)
+
+    def _damped(self, values: torch.Tensor) -> torch.Tensor:
+        """Divide each epsilon arc's initial weight by (1 + the out-degree of its
+        source in epsilon arcs): each state's outgoing epsilon weights then sum to
+        less than one, so sums over epsilon cycles start out convergent."""
+        degree = np.bincount(self.template.epsilon_src, minlength=self.template.num_states)
+        factor = torch.as_tensor(1.0 + degree[self.template.epsilon_src], dtype=values.dtype)
+        ring = self.working
+        if ring is Real:
+            return values / factor
+        if ring is Tropical:
+            return values + factor.log()
+        return values - factor.log()
 
     def _indicator(self, states) -> torch.Tensor:
         values = torch.full((self.copies, self.template.num_states), float(self.working.zero))

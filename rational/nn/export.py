@@ -162,10 +162,10 @@ def to_wfsa(
         >>> torch.manual_seed(0) and None
         >>> module = compile(Template.chain(2), MaxPlus, parameterization="projected", input_size=3,
         ...                  dtype=torch.float64)
-        >>> words = torch.randn(4, 3)
-        >>> machine = module.to_wfsa(["w", "x", "y", "z"], words)
+        >>> words = torch.randn(4, 3, dtype=torch.float64)
+        >>> machine = module.to_wfsa(["not", "very", "good", "bad"], words)
         >>> sentence = torch.tensor([[0, 2, 3]])
-        >>> abs(machine.score("w y z") - module(words[sentence], method="general").document.item()) < 1e-12
+        >>> abs(machine.score("not good bad") - module(words[sentence]).document.item()) < 1e-12
         True
     """
     if isinstance(copy, bool) or not isinstance(copy, (int, np.integer)) or not 0 <= copy < module.copies:
