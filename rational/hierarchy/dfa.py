@@ -166,7 +166,7 @@ class DFA:
         for b, _ in sorted(order.items(), key=lambda item: item[1]):
             q = representative[b]
             table.append(tuple(None if block[t] == dead_block else order[block[t]] for t in rows[q]))
-        accepting = frozenset(order[block[q]] for q in trimmed.accepting)
+        accepting = frozenset(order[block[q]] for q in trimmed.accepting if block[q] in order)  # reachable ones
         return DFA(self.alphabet, 0, tuple(table), accepting)
 
     # -- reading strings --------------------------------------------------------------
