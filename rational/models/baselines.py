@@ -160,7 +160,7 @@ class Elman(_TorchRecurrent):
 class GRU(_TorchRecurrent):
     """The gated recurrent unit of Cho et al. (2014) (``torch.nn.GRU``).
 
-    Args: as :class:`Elman`, without ``nonlinearity``.
+    It takes the arguments of :class:`Elman` except ``nonlinearity``.
 
     Examples:
         >>> import torch
@@ -185,7 +185,7 @@ class GRU(_TorchRecurrent):
 class LSTM(_TorchRecurrent):
     """The long short-term memory of Hochreiter and Schmidhuber (1997) (``torch.nn.LSTM``).
 
-    Args: as :class:`Elman`, without ``nonlinearity``. The carried state is ``(h, c)``.
+    It takes the arguments of :class:`Elman` except ``nonlinearity``. The carried state is ``(h, c)``.
 
     Examples:
         >>> import torch

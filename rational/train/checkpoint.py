@@ -148,7 +148,9 @@ def evaluate_checkpoint(
         The task's metrics (``accuracy``/``perplexity``, ``loss``, ``examples``/``tokens``) and the file.
 
     Raises:
-        FileNotFoundError, FormatError, DataError: for missing or bad files or unknown labels.
+        FileNotFoundError: for a missing checkpoint or data file.
+        FormatError: for a malformed checkpoint or data file.
+        DataError: for empty data or labels the model does not know.
     """
     checkpoint = load_checkpoint(folder, device)
     config = checkpoint.config

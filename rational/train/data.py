@@ -175,7 +175,8 @@ def resolve_format(path: str | Path, task: str = "classify", format: str = "auto
 
     Raises:
         ConfigError: for an unknown format or task, or a format that does not fit the task.
-        FileNotFoundError, DataError: when detection cannot read the file.
+        FileNotFoundError: when detection needs a file that does not exist.
+        DataError: when detection finds the file empty.
 
     Examples:
         >>> resolve_format("any.txt", task="lm")

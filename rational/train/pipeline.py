@@ -176,7 +176,9 @@ def train(
         The best dev metric, test metrics and timing.
 
     Raises:
-        FileNotFoundError, FormatError, DataError: for missing, malformed or empty data.
+        FileNotFoundError: for a missing data file.
+        FormatError: for a malformed line (with its file and line number).
+        DataError: for empty data, a single label, or labels unknown to training.
         ConfigError: for unusable settings or an output folder that holds a run.
     """
     started = time.perf_counter()

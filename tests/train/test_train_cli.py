@@ -147,6 +147,7 @@ def test_clear_one_line_errors(tmp_path, sentiment, capsys):
     assert "--option expects KEY=VALUE" in _error(capsys, *base, "--train", sentiment["train"], "--option", "oops")
     assert "needs a causal encoder" in _error(
         capsys, *base, "--train", sentiment["train"], "--task", "lm", "--bidirectional")
+    assert "--threads must be at least 1" in _error(capsys, *base, "--train", sentiment["train"], "--threads", "0")
     assert "--train is required" in _error(capsys, "train", "--model", "lstm", "--out", tmp_path / "y")
     assert "drop --epochs" in _error(capsys, "train", "--resume", "--out", tmp_path / "y", "--epochs", "3")
     unknown_label = tmp_path / "dev3.txt"
