@@ -384,7 +384,7 @@ def _steps(expr: sp.Expr, states: frozenset[sp.Symbol], semiring: Semiring) -> l
 
 
 def _describe(assignment: dict[sp.Expr, sp.Expr]) -> str:
-    return ", ".join(f"{sp.sstr(g)} = {sp.sstr(v)}" for g, v in assignment.items()) or "always"
+    return ", ".join(f"{sp.sstr(g)} = {sp.sstr(v)}" for g, v in assignment.items())
 
 
 def _classify(
@@ -409,30 +409,53 @@ def _classify(
     def is_value(expr: sp.Expr, value: sp.Expr) -> bool:
         return sp.expand(expr) == value
 
-    # finite: keep, overwrite, or copy states already known to be finite
+    # finite: keep, overwrite, or copy states already known to be finite (a least
+    # fixpoint), and groups of states that only copy each other or overwrite (a
+    # greatest fixpoint: their values stay among the initial values and constants)
+    def copies_only(case: _Step, group: set[sp.Symbol], finite: set[sp.Symbol]) -> bool:
+        sources = [s for s in case.coef if s not in finite]
+        if any(s not in group or not is_value(case.coef[s], one) for s in sources):
+            return False
+        if ring is None and sources:  # a real copy adds nothing
+            return len(case.coef) == 1 and case.is_zero_constant
+        return True
+
     finite: set[sp.Symbol] = set()
-    changed = True
-    while changed:
-        changed = False
-        for state, cases in steps.items():
-            if state in finite:
-                continue
-            ok = True
-            for case in cases:
-                self_coef = case.coef.get(state, zero)
-                others = [s for s in case.coef if s != state]
-                if any(s not in finite for s in others):
-                    ok = False
-                elif is_value(self_coef, one):
-                    # real keep must add nothing; max/min keep may also pick a finite value
-                    ok = ring is not None or (not others and case.is_zero_constant)
-                elif not is_value(self_coef, zero):
-                    ok = False
-                if not ok:
-                    break
-            if ok:
-                finite.add(state)
-                changed = True
+    while True:
+        size = len(finite)
+        changed = True
+        while changed:
+            changed = False
+            for state, cases in steps.items():
+                if state in finite:
+                    continue
+                ok = True
+                for case in cases:
+                    self_coef = case.coef.get(state, zero)
+                    others = [s for s in case.coef if s != state]
+                    if any(s not in finite for s in others):
+                        ok = False
+                    elif is_value(self_coef, one):
+                        # real keep must add nothing; max/min keep may also pick a finite value
+                        ok = ring is not None or (not others and case.is_zero_constant)
+                    elif not is_value(self_coef, zero):
+                        ok = False
+                    if not ok:
+                        break
+                if ok:
+                    finite.add(state)
+                    changed = True
+        group = {state for state in steps if state not in finite}
+        changed = True
+        while changed:
+            changed = False
+            for state in list(group):
+                if not all(copies_only(case, group, finite) for case in steps[state]):
+                    group.discard(state)
+                    changed = True
+        finite |= group
+        if len(finite) == size:
+            break
     for state in finite:
         memory[state] = "finite"
 
@@ -465,10 +488,28 @@ def _classify(
             increment = sp.sstr(growth.coef.get(state)) if ring is not None else sp.sstr(
                 sp.expand(growth.constant + sum((c * s for s, c in growth.coef.items() if s != state), sp.S.Zero))
             )
-            notes.append(f"{state} changes by {increment} per step when {_describe(growth.gates)}")
+            when = f" when {_describe(growth.gates)}" if growth.gates else ""
+            notes.append(f"{state} changes by {increment} per step{when}")
         else:
             memory[state] = "unknown"
             notes.append(f"{state} neither keeps-or-overwrites nor counts")
+
+    # a state that does not depend on itself but reads counters follows them: a counter too
+    counters = {state for state, kind in memory.items() if kind == "counter"}
+    changed = bool(counters)
+    while changed:
+        changed = False
+        for state, cases in steps.items():
+            if memory[state] != "unknown":
+                continue
+            sources = {k for case in cases for k in case.coef}
+            independent = all(is_value(case.coef.get(state, zero), zero) for case in cases)
+            if independent and sources <= finite | counters and sources & counters:
+                memory[state] = "counter"
+                counters.add(state)
+                notes = [n for n in notes if n != f"{state} neither keeps-or-overwrites nor counts"]
+                notes.append(f"{state} follows the counter {', '.join(sorted(str(k) for k in sources & counters))}")
+                changed = True
 
     # aperiodic: 0/1 self coefficients, no gate reads a state, no cycle between states
     reads_state = any(g.free_symbols & states for expr in saturated.values() for g in _gates(expr))
