@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rational.demo import compile as compiling
 from rational.demo import core
 from rational.report import Report, Section
 
@@ -37,6 +38,7 @@ class DemoContext:
 #: (name, title, run) for every section, in order.
 SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("core", "Automata: build, score, draw, OpenFst", core.run),
+    ("compile", "Compiling automata into PyTorch modules", compiling.run),
 ]
 
 

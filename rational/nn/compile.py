@@ -327,7 +327,14 @@ class NeuralWFSA(nn.Module):
         return x, mask, lengths
 
     # -- forward ---------------------------------------------------------------------------
-    def forward(self, inputs, mask=None, lengths=None, *, method: str = "auto") -> ForwardOutput:
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        lengths: torch.Tensor | None = None,
+        *,
+        method: str = "auto",
+    ) -> ForwardOutput:
         """Forward scores of a batch.
 
         Args:

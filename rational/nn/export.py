@@ -15,7 +15,8 @@ initial weights; only epsilon arcs inside it) and *after* it (every token arc of
 the first copy leads into the second), then a suffix state with weight-one
 self-loops, entered through epsilon arcs carrying the final weights. Every span
 and every template path inside it is one path of the export, so ⊕-sums agree
-exactly, in every semiring, and empty spans are excluded as in the module.
+exactly, in every semiring, and empty spans are excluded as in the module. States
+on no accepting path are then trimmed away (scores are unchanged).
 
 With ``top_k``, each arc keeps only its ``k`` best words (largest weight; smallest
 cost in ``Tropical``; largest magnitude in ``Real``): smaller, and approximate.
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from rational.algorithms.connect import trim
 from rational.errors import ShapeError
 from rational.nn.semiring_ops import from_working_numpy
 from rational.semirings import Real, Tropical
@@ -147,7 +149,7 @@ def to_wfsa(
     Returns:
         A WFSA whose alphabet is the vocabulary. Anchored modules keep the
         template's states; unanchored ones get the span construction above
-        (``2·Q + 2`` states).
+        (at most ``2·Q + 2`` states after trimming).
 
     Raises:
         ValueError: for a missing or superfluous ``embeddings``, a bad ``copy``
@@ -204,7 +206,7 @@ def to_wfsa(
             ring, q, initial, final, (token_src, token_label, token_dst, token_weight),
             (eps_src, eps_dst, eps_weight), len(alphabet),
         )
-    return WFSA.from_arrays(
+    machine = WFSA.from_arrays(
         user,
         alphabet,
         from_working_numpy(user, initial),
@@ -214,6 +216,7 @@ def to_wfsa(
         dst,
         from_working_numpy(user, weight),
     )
+    return machine if module.anchored else trim(machine)
 
 
 def _span_machine(ring, q, initial, final, tokens, epsilons, vocab_size):

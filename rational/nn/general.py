@@ -35,6 +35,8 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 
@@ -80,8 +82,8 @@ def _check_arguments(arc_weights, src, dst, start, closure):
 
 def forward_general(
     arc_weights: torch.Tensor,
-    src,
-    dst,
+    src: torch.Tensor | Sequence[int],
+    dst: torch.Tensor | Sequence[int],
     start: torch.Tensor,
     closure: torch.Tensor | None,
     semiring: Semiring,
@@ -130,8 +132,8 @@ def forward_general(
 
 def forward_reference(
     arc_weights: torch.Tensor,
-    src,
-    dst,
+    src: torch.Tensor | Sequence[int],
+    dst: torch.Tensor | Sequence[int],
     start: torch.Tensor,
     closure: torch.Tensor | None,
     semiring: Semiring,

@@ -50,7 +50,7 @@ def test_unanchored_export_scores_documents_as_the_module(ring, data):
     assume(converges(machine))
     module = compile(machine, anchored=False, dtype=F64).requires_grad_(False)
     exported = module.to_wfsa()
-    assert exported.num_states == 2 * machine.num_states + 2
+    assert exported.num_states <= 2 * machine.num_states + 2  # the span construction, trimmed
     strings = [s for length in range(5) for s in all_strings("ab", length) if len(s) == length]
     ids, mask = module.encode(strings)
     documents = module(ids, mask).document[:, 0].numpy()
