@@ -26,7 +26,7 @@ Examples:
     >>> from rational.models import GRU, TextClassifier
     >>> from rational.train.tasks import ClassificationData
     >>> data = ClassificationData([[2, 3], [4, 5, 3], [2], [5, 4]], [1, 0, 1, 0])
-    >>> torch.manual_seed(0) and None
+    >>> _ = torch.manual_seed(0)
     >>> model = TextClassifier(GRU(4, hidden_size=4), num_classes=2, vocab_size=6)
     >>> trainer = Trainer(model, "classify", data, data, TrainerConfig(epochs=2, batch_size=2, quiet=True))
     >>> result = trainer.fit()
