@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rational.demo import compile as compiling
-from rational.demo import core
+from rational.demo import core, hierarchy_theory
 from rational.report import Report, Section
 
 __all__ = ["DemoContext", "DemoResult", "SECTIONS", "run_demo"]
@@ -39,6 +39,7 @@ class DemoContext:
 SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("core", "Automata: build, score, draw, OpenFst", core.run),
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
+    ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
 ]
 
 

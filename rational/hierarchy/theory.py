@@ -33,8 +33,8 @@ derived. The rules, from the architecture's analysis and the language's properti
    succeed otherwise (a^n b^n and a^n b^n c^n with a nonlinear decoder reading the
    final counts, Merrill et al. 2020).
 3. Regular languages: a bounded window with max-pooling over time (CNN) sees only
-   the prefix, the suffix and which factors occur, so it recognizes exactly the
-   locally testable languages. Aperiodic recurrences (keep, reset or add; the
+   the prefix, the suffix and which factors occur, so for membership it recognizes
+   exactly the locally testable languages. Aperiodic recurrences (keep, reset or add; the
    rational ones with σ gates) cannot count modulo anything, so they fail on
    languages that are not star-free (parity, Tomita 3/5/6, cycle navigation;
    Sarrof et al. 2024; Grazzi et al. 2025) and are ``"open"`` on star-free ones
@@ -75,7 +75,6 @@ __all__ = [
     "expectation_table",
     "expected_outcome",
     "recurrence",
-    "theory_markdown",
     "theory_table",
 ]
 
@@ -471,8 +470,8 @@ def expected_outcome(key: str, language: Language, objective: str = "membership"
     if not isinstance(language, RegularLanguage):
         return Expectation("open", f"no rule for level {language.level!r}", "derived")
     if analysis.window is not None:
-        if not architecture.pooling:
-            return Expectation("open", "a bounded window read only at the end", "derived")
+        if not architecture.pooling or objective != "membership":
+            return Expectation("open", "a bounded window without pooling over the whole string", "derived")
         if language.locally_testable:
             return Expectation("yes", "locally testable: prefix, suffix and factors decide it", "derived")
         return Expectation("no", "not locally testable: a pooled window sees only which factors occur", "derived")
@@ -503,27 +502,3 @@ def expectation_table(
     keys = list(ARCHITECTURES if keys is None else keys)
     languages = [cls() for cls in LANGUAGES.values()] if languages is None else list(languages)
     return {(key, language.name): expected_outcome(key, language, objective) for key in keys for language in languages}
-
-
-def theory_markdown() -> str:
-    """The theory table as Markdown (architecture, equations, cited class, derived
-    class, rational, saturated memory), as shown in the documentation."""
-    lines = [
-        "| architecture | update | Merrill et al. 2020 | derived by `analyze` | rational | saturated memory |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in theory_table():
-        architecture = ARCHITECTURES[row.key]
-        analysis = row.analysis
-        rational = f"yes ({analysis.semiring.name})" if analysis.rational else f"no: {analysis.reason}"
-        extras = []
-        if analysis.aperiodic:
-            extras.append("aperiodic")
-        if analysis.window is not None:
-            extras.append(f"window {analysis.window}")
-        memory = analysis.memory + (f" ({', '.join(extras)})" if extras else "")
-        lines.append(
-            f"| {architecture.title} (`{row.key}`) | {architecture.equations} | {row.cited or '—'} | "
-            f"{row.derived} | {rational} | {memory} |"
-        )
-    return "\n".join(lines) + "\n"
