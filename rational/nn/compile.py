@@ -65,7 +65,7 @@ from rational.wfsa import WFSA
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Hashable, Sequence
 
-__all__ = ["ForwardOutput", "NeuralWFSA", "compile"]
+__all__ = ["ForwardOutput", "NeuralWFSA", "activate", "compile"]
 
 PARAMETERIZATIONS = ("lexical", "projected")
 ACTIVATIONS = ("auto", "identity")
@@ -96,14 +96,20 @@ class ForwardOutput:
     mask: torch.Tensor
 
 
-def _activation(semiring: Semiring, name: str):
+def activate(semiring: Semiring, name: str, scores: torch.Tensor) -> torch.Tensor:
+    """``g(scores)``: arc weights in the working ``semiring`` from affine scores.
+
+    ``"auto"``: the sigmoid in ``Real``, the log-sigmoid in the log-space semirings
+    (``Log``, ``MaxPlus``, and so ``MaxTimes``), ``-log σ`` (a cost) in ``Tropical``;
+    ``"identity"``: the scores themselves.
+    """
     if name == "identity":
-        return lambda z: z
+        return scores
     if semiring is Real:
-        return torch.sigmoid
+        return torch.sigmoid(scores)
     if semiring is Tropical:
-        return lambda z: F.softplus(-z)  # -log σ(z): a non-negative cost
-    return F.logsigmoid  # Log, MaxPlus, and MaxTimes in log space
+        return F.softplus(-scores)  # -log σ(z): a non-negative cost
+    return F.logsigmoid(scores)
 
 
 class NeuralWFSA(nn.Module):
@@ -171,11 +177,13 @@ class NeuralWFSA(nn.Module):
         self.anchored = bool(anchored)
         self.activation = activation
         self.alphabet = alphabet
-        self._g = _activation(self.working, activation)
 
         c, a, e, q = copies, template.num_arcs, template.num_epsilons, template.num_states
         ring = self.working
-        initial_values = _activation(ring, "auto")  # valid working values from normal draws
+
+        def initial_values(draws):  # valid working values from normal draws
+            return activate(ring, "auto", draws)
+
         if parameterization == "lexical":
             self.theta = nn.Parameter(initial_values(torch.randn(c, a, self.input_size)))
             self.register_buffer("theta_support", None)
@@ -282,7 +290,7 @@ class NeuralWFSA(nn.Module):
             table = self.token_table().reshape(self.input_size, c * a)
             return F.embedding(inputs, table).view(*inputs.shape, c, a)
         scores = F.linear(inputs, self.weight.reshape(c * a, self.input_size), self.bias.reshape(c * a))
-        return self._g(scores).view(*inputs.shape[:2], c, a)
+        return activate(self.working, self.activation, scores).view(*inputs.shape[:2], c, a)
 
     # -- checks ----------------------------------------------------------------------------
     def _check_parameters(self) -> None:

@@ -41,6 +41,7 @@ import torch
 
 from rational.algorithms.connect import trim
 from rational.errors import ShapeError
+from rational.nn.compile import activate
 from rational.nn.semiring_ops import from_working_numpy
 from rational.semirings import Real, Tropical
 from rational.symbols import SymbolTable
@@ -106,7 +107,7 @@ def _projected_table(module: NeuralWFSA, vocab, embeddings, copy: int) -> tuple[
     weight = module.weight.detach()[copy].to(torch.float64).cpu()
     bias = module.bias.detach()[copy].to(torch.float64).cpu()
     scores = torch.as_tensor(table) @ weight.T + bias
-    return module._g(scores).numpy(), names
+    return activate(module.working, module.activation, scores).numpy(), names
 
 
 def _keep_top_k(values: np.ndarray, ring, top_k: int) -> np.ndarray:

@@ -360,3 +360,28 @@ def test_encode_needs_an_alphabet():
     module = compile(Template.chain(2), input_size=3)
     with pytest.raises(ValueError, match="no alphabet"):
         module.encode(["ab"])
+
+
+def test_modules_survive_save_and_load(tmp_path):
+    torch.manual_seed(0)
+    module = compile(Template.chain(2, epsilons=True), Log, parameterization="projected", input_size=3, copies=2)
+    path = tmp_path / "module.pt"
+    torch.save(module, path)
+    again = torch.load(path, weights_only=False)
+    x = torch.randn(2, 5, 3)
+    assert torch.equal(again(x).document, module(x).document)
+    state = compile(small_lexical_machine()).state_dict()
+    fresh = compile(small_lexical_machine())
+    fresh.load_state_dict(state)
+    assert set(state) >= {"theta", "theta_support", "initial_weight", "final_support"}
+
+
+def test_projected_wfsa_source_keeps_its_topology_and_fixed_weights():
+    machine = WFSA.from_arcs(Log, [(0, "a", 1, -1.0), (1, None, 2, -0.5), (2, "b", 2, -0.25)],
+                             initial={0: -0.1}, final={2: -0.2}, alphabet="ab")
+    module = compile(machine, parameterization="projected", input_size=4, dtype=F64)
+    assert module.template == Template.from_wfsa(machine)
+    assert module.anchored
+    assert module.epsilon_vector().tolist() == [[-0.5]]
+    assert module.initial_vector()[0, 0].item() == -0.1 and module.final_vector()[0, 2].item() == -0.2
+    assert module(torch.randn(1, 3, 4, dtype=F64)).document.shape == (1, 1)
