@@ -225,7 +225,7 @@ def _combine(semiring, inner, gates, divided, initial, dim, kdim):
     return semiring_plus(semiring, inner, semiring_times(semiring, carries, gates))
 
 
-def _scan_chunked(semiring, a, b, initial, dim, length, force_loop=False):
+def _scan_chunked(semiring, a, b, initial, dim, length, force_loop=False, finite_gates=None):
     """The chunked scan of already checked, equally shaped ``a`` and ``b``."""
     steps = b.shape[dim]
     count = -(-steps // length)
@@ -236,9 +236,163 @@ def _scan_chunked(semiring, a, b, initial, dim, length, force_loop=False):
     kdim = dim + 1
     a = a.unflatten(dim, (count, length))
     b = b.unflatten(dim, (count, length))
-    inner, gates, divided = _local(semiring, a, b, kdim, force_loop=force_loop)
-    c = _combine(semiring, inner, gates, divided, initial, dim, kdim).flatten(dim, kdim)
+    c = None if force_loop else _scan_custom(semiring, a, b, initial, dim, kdim, finite_gates)
+    if c is None:
+        inner, gates, divided = _local(semiring, a, b, kdim, force_loop=force_loop)
+        c = _combine(semiring, inner, gates, divided, initial, dim, kdim)
+    c = c.flatten(dim, kdim)
     return c.narrow(dim, 0, steps) if pad else c
+
+
+def _scan_custom(semiring, a, b, initial, dim, kdim, finite_gates=None):
+    """The divided form with a hand-written backward pass (Real, MaxPlus, Tropical),
+    or None where it does not apply (then autograd differentiates the general path)."""
+    if semiring is Real:
+        with torch.no_grad():
+            gates = torch.cumprod(a, kdim)
+            if not _divisible(Real, gates):
+                return None
+            inner = _inner(Real, b, gates, kdim)
+            if inner is None:
+                return None
+        return _RealScan.apply(a, b, initial, gates, inner, dim, kdim)
+    if semiring is MaxPlus or semiring is Tropical:
+        if finite_gates is None:
+            with torch.no_grad():
+                finite_gates = bool(torch.isfinite(a).all())
+        if not finite_gates:
+            return None
+        return _SelectiveScan.apply(a, b, initial, dim, kdim, semiring is MaxPlus)
+    return None
+
+
+def _chunk_ends(x: torch.Tensor, dim: int, kdim: int) -> list[torch.Tensor]:
+    """The last step of every chunk (views), keeping the step axis."""
+    return list(x.narrow(kdim, x.shape[kdim] - 1, 1).unbind(dim))
+
+
+def _chunk_starts(x: torch.Tensor, dim: int, kdim: int) -> list[torch.Tensor]:
+    return list(x.narrow(kdim, 0, 1).unbind(dim))
+
+
+def _reverse_cumsum(x: torch.Tensor, kdim: int) -> torch.Tensor:
+    return torch.cumsum(x.flip(kdim), kdim).flip(kdim)
+
+
+def _previous(c: torch.Tensor, initial, dim: int, kdim: int) -> torch.Tensor:
+    """``c_{t-1}`` for every t of chunked ``c`` (``initial``, or 0, before the first)."""
+    flat = c.flatten(dim, kdim)
+    first = flat.narrow(dim, 0, 1)
+    first = torch.zeros_like(first) if initial is None else initial.unsqueeze(dim).expand_as(first)
+    return torch.cat([first, flat.narrow(dim, 0, flat.shape[dim] - 1)], dim).unflatten(dim, c.shape[dim : kdim + 1])
+
+
+class _RealScan(torch.autograd.Function):
+    """``c = A · (S + H)`` within chunks (``A = cumprod(a)``, ``S = cumsum(b / A)``,
+    ``H`` the value carried from the previous chunk). The backward pass is the
+    reverse recurrence ``d_t = g_t + a_{t+1} d_{t+1}`` in the same form,
+    ``d_t = (Σ_{u ≥ t} g_u A_u + A_end λ) / A_t``, with ``λ`` the gradient that
+    enters the chunk from its right; then ``∂b_t = d_t``, ``∂a_t = d_t c_{t-1}``."""
+
+    @staticmethod
+    def forward(ctx, a, b, initial, gates, inner, dim, kdim):
+        carries = [
+            torch.zeros_like(gates.narrow(kdim, 0, 1).select(dim, 0)) if initial is None else initial.unsqueeze(dim)
+        ]
+        for gate_end, inner_end in zip(_chunk_ends(gates, dim, kdim)[:-1], _chunk_ends(inner, dim, kdim)[:-1]):
+            carries.append(gate_end * (inner_end + carries[-1]))
+        c = gates * (inner + torch.stack(carries, dim))
+        ctx.save_for_backward(gates, c, initial)
+        ctx.dims = dim, kdim
+        ctx.shapes = a.shape, b.shape
+        return c
+
+    @staticmethod
+    def backward(ctx, grad):
+        gates, c, initial = ctx.saved_tensors
+        dim, kdim = ctx.dims
+        weighted = _reverse_cumsum(grad * gates, kdim)
+        # λ_k: the gradient entering chunk k at its end from chunk k + 1
+        starts, gate_ends = _chunk_starts(weighted, dim, kdim), _chunk_ends(gates, dim, kdim)
+        entering = [torch.zeros_like(starts[0])]
+        for k in range(len(starts) - 1, 0, -1):
+            entering.append(starts[k] + gate_ends[k] * entering[-1])
+        grad_initial = None
+        if initial is not None and ctx.needs_input_grad[2]:
+            grad_initial = (starts[0] + gate_ends[0] * entering[-1]).squeeze(dim)
+        entering.reverse()
+        gate_end = gates.narrow(kdim, gates.shape[kdim] - 1, 1)
+        d = (weighted + gate_end * torch.stack(entering, dim)) / gates
+        grad_a = d * _previous(c, initial, dim, kdim) if ctx.needs_input_grad[0] else None
+        return _reduce(grad_a, ctx.shapes[0]), _reduce(d, ctx.shapes[1]), grad_initial, None, None, None, None
+
+
+class _SelectiveScan(torch.autograd.Function):
+    """``c = A + max(M, H)`` (min for Tropical) within chunks, ``A = cumsum(a)``,
+    ``M = cummax(b - A)``, ``H`` the value carried from the previous chunk. Every
+    ``c_t`` is the weight of one best path: from ``b`` at the argmax that ``cummax``
+    returns, or from the carry. The backward pass sends ``g_t`` along that path:
+    to ``b`` at the argmax (or to the carry) and to every gate after it."""
+
+    @staticmethod
+    def forward(ctx, a, b, initial, dim, kdim, maximum):
+        gates = torch.cumsum(a, kdim)
+        # cummax is several times faster along the innermost axis: scan a copy with
+        # the steps innermost (the indices stay in that layout for the backward pass)
+        quotient = (b - gates).movedim(kdim, -1).contiguous()
+        best, index = (torch.cummax if maximum else torch.cummin)(quotient, -1)
+        best = best.movedim(-1, kdim)
+        zero = float("-inf") if maximum else float("inf")
+        better = torch.maximum if maximum else torch.minimum
+        carries = [
+            torch.full_like(best.narrow(kdim, 0, 1).select(dim, 0), zero) if initial is None else initial.unsqueeze(dim)
+        ]
+        for gate_end, best_end in zip(_chunk_ends(gates, dim, kdim)[:-1], _chunk_ends(best, dim, kdim)[:-1]):
+            carries.append(gate_end + better(best_end, carries[-1]))
+        carried = torch.stack(carries, dim)
+        inside = best >= carried if maximum else best <= carried  # the best path starts in the chunk
+        c = gates + torch.where(inside, best, carried)
+        ctx.save_for_backward(index, inside)
+        ctx.dims = dim, kdim
+        ctx.shapes = a.shape, b.shape
+        ctx.has_initial = initial is not None
+        return c
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, inside = ctx.saved_tensors
+        dim, kdim = ctx.dims
+        # the gradient reaching each chunk's carry, from the last chunk back: the
+        # carry of chunk k feeds its steps where it wins, and through its last step
+        # (if the carry wins there too) the carry of chunk k + 1
+        from_carry = _sum_steps(grad.masked_fill(inside, 0.0), kdim).unbind(dim)
+        carry_wins_at_end = [~x for x in _chunk_ends(inside, dim, kdim)]
+        reaching = [from_carry[-1]]
+        for k in range(len(from_carry) - 2, -1, -1):
+            reaching.append(from_carry[k] + carry_wins_at_end[k] * reaching[-1])
+        reaching.reverse()  # reaching[k]: into the carry of chunk k (the initial value for k = 0)
+        grad = grad.clone()
+        if len(reaching) > 1:
+            last = grad.narrow(kdim, grad.shape[kdim] - 1, 1).narrow(dim, 0, len(reaching) - 1)
+            last += torch.stack(reaching[1:], dim)
+        reaching_b = grad.masked_fill(~inside, 0.0).movedim(kdim, -1).contiguous()
+        grad_b = torch.zeros_like(reaching_b).scatter_add_(-1, index, reaching_b).movedim(-1, kdim)
+        grad_a = _reverse_cumsum(grad - grad_b, kdim) if ctx.needs_input_grad[0] else None
+        grad_initial = None
+        if ctx.has_initial and ctx.needs_input_grad[2]:
+            grad_initial = reaching[0].squeeze(dim)
+        return _reduce(grad_a, ctx.shapes[0]), _reduce(grad_b, ctx.shapes[1]), grad_initial, None, None, None
+
+
+def _sum_steps(x: torch.Tensor, kdim: int) -> torch.Tensor:
+    return x.sum(kdim, keepdim=True)
+
+
+def _reduce(grad: torch.Tensor | None, shape) -> torch.Tensor | None:
+    """Sum a gradient over the axes its input was broadcast along."""
+    if grad is None or grad.shape == shape:
+        return grad
+    return grad.sum_to_size(shape)
 
 
 def _carries(semiring, inner, gates, divided, initial, dim, kdim):
@@ -465,6 +619,19 @@ def _shift(series: torch.Tensor, first: torch.Tensor, tdim: int) -> torch.Tensor
     return torch.cat([head, series.narrow(tdim, 0, series.shape[tdim] - 1)], tdim)
 
 
+def _loop_kinds(semiring, loop_arcs):
+    """Per state: whether its loop weights are all the zero (no loop), and whether
+    they are all finite (the divided scan applies)."""
+    if loop_arcs[0] is None:
+        return [True] * len(loop_arcs), [False] * len(loop_arcs)
+    with torch.no_grad():
+        bounds = torch.stack([torch.stack(torch.aminmax(arc)) for arc in loop_arcs]).tolist()
+    zero = semiring.zero
+    no_loop = [low == zero and high == zero for low, high in bounds]
+    finite = [abs(low) < float("inf") and abs(high) < float("inf") for low, high in bounds]
+    return no_loop, finite
+
+
 def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
     """One scan per state, in order along the chain."""
     plus, times = (lambda x, y: semiring_plus(semiring, x, y)), (lambda x, y: semiring_times(semiring, x, y))
@@ -472,23 +639,31 @@ def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
     series_shape = main.shape[:-1]
     kchunk = _chunk_length(steps, chunk, semiring)
     absent_r = [_absent(semiring, r_j) for r_j in r]
+    # unbind once: slicing main[..., j] per state would fill a zero tensor of the
+    # whole of main in the backward pass of every slice
+    # One series per arc. Unbinding the last axis (or slicing main[..., j]) would
+    # interleave or zero-fill whole tensors in the backward pass; unbinding a leading
+    # axis stacks the gradients in blocks (and costs nothing when main is a view of
+    # an arc-major tensor).
+    main_arcs = main.movedim(-1, 0).unbind(0)
+    loop_arcs = [None] * (length + 1) if loops is None else loops.movedim(-1, 0).unbind(0)
+    no_loop, finite_loop = _loop_kinds(semiring, loop_arcs)
+    keep_zero_loops = semiring is Real and loops is not None and loops.requires_grad
     betas, alphas = [], []
     for j in range(length + 1):
-        loop = None if loops is None else loops[..., j]
-        if _absent(semiring, loop):
-            loop = None
+        loop = None if no_loop[j] else loop_arcs[j]
         # b_t: the weight of reaching j at t other than by its self-loop
         b = None
         if j > 0:
-            b = times(_shift(alphas[j - 1], r[j - 1], tdim), main[..., j - 1])
+            b = times(_shift(alphas[j - 1], r[j - 1], tdim), main_arcs[j - 1])
             if epsilons is not None and not _absent(semiring, epsilons[:, j - 1]):
                 b = plus(b, times(betas[j - 1], epsilons[:, j - 1]))
         if loop is None:
             beta = main.new_full(series_shape, semiring.zero) if b is None else b
-            if semiring is Real and loops is not None and loops.requires_grad:
+            if keep_zero_loops:
                 # a zero loop weight still has a gradient: β_t += 0 · α_{t-1}
                 alpha = plus(beta, r[j]) if restart and not absent_r[j] else beta
-                beta = plus(beta, times(_shift(alpha, r[j], tdim), loops[..., j]))
+                beta = plus(beta, times(_shift(alpha, r[j], tdim), loop_arcs[j]))
         else:
             initial = None
             if restart:
@@ -500,7 +675,8 @@ def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
                 initial = r[j].expand(series_shape[:tdim] + series_shape[tdim + 1 :])
             if b is None:
                 b = main.new_full(series_shape, semiring.zero)
-            beta = _scan_chunked(semiring, loop, b, initial, tdim, kchunk)
+            beta = _scan_chunked(semiring, loop, b, initial, tdim, kchunk, finite_gates=finite_loop[j])
         betas.append(beta)
         alphas.append(plus(beta, r[j]) if restart and not absent_r[j] else beta)
-    return torch.stack(betas, -1)
+    # state-major storage (a block copy), seen as (..., T, C, L + 1)
+    return torch.stack(betas, 0).movedim(0, -1)
