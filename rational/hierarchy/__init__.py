@@ -8,9 +8,9 @@
   symbolic test of whether a recurrence is rational and what its saturated memory is.
 - :mod:`rational.hierarchy.theory`: the update equations of the built-in
   architectures, their classes, and the expected outcome for each architecture and
-  language.
+  language; :mod:`rational.hierarchy.tables` writes them as Markdown.
 
 Importing this package is cheap; sympy loads with the symbolic modules.
 """
 
-__all__ = ["data", "dfa", "languages", "symbolic", "theory"]
+__all__ = ["data", "dfa", "languages", "symbolic", "tables", "theory"]

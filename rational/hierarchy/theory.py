@@ -66,6 +66,8 @@ from rational.hierarchy.symbolic import Analysis, analyze, sigmoid
 
 __all__ = [
     "ARCHITECTURES",
+    "CLASSES",
+    "OUTCOMES",
     "Architecture",
     "ArchitectureClass",
     "Expectation",
@@ -78,7 +80,9 @@ __all__ = [
     "theory_table",
 ]
 
+#: The classes :func:`derived_class` returns.
 CLASSES = ("finite-state", "counter-blind rational", "counter-aware", "unknown")
+#: The outcomes :func:`expected_outcome` returns.
 OUTCOMES = ("yes", "no", "open")
 
 
