@@ -57,7 +57,7 @@ def weight(ring, x):
 # -- linear_scan --------------------------------------------------------------------------
 
 
-@settings(max_examples=40)
+@settings(max_examples=60)
 @given(
     ring=st.sampled_from(RINGS),
     steps=st.integers(1, 300),
@@ -75,9 +75,11 @@ def test_linear_scan_equals_reference(ring, steps, chunk, with_initial, zero_fra
     initial = values_for(ring, torch.randn(2, 3, generator=generator, dtype=torch.float64)) if with_initial else None
     exact = linear_scan_reference(a, b, ring, initial)
     close(linear_scan(a, b, ring, initial, chunk=chunk), exact, 1e-10)
-    close(
-        linear_scan(a.float(), b.float(), ring, None if initial is None else initial.float(), chunk=chunk), exact, 1e-5
-    )
+    if scale <= 2 and (chunk is None or chunk <= 32):
+        # float32 error grows as eps · |a_1 + ... + a_K| over a chunk of K steps
+        # (docs/compiling.md): checked for gates of realistic size and chunk length
+        initial32 = None if initial is None else initial.float()
+        close(linear_scan(a.float(), b.float(), ring, initial32, chunk=chunk), exact, 1e-5)
 
 
 @pytest.mark.parametrize("ring", RINGS)
