@@ -26,8 +26,9 @@ Cases (those of the design notes):
 
 Also prints the float32 error of the scans against a float64 reference at T=2000.
 
-Run: ``python benchmarks/chain_scan.py [--quick] [--repeats N]``. Timings on a
-shared machine are noisy: each number is the best of ``--repeats`` runs.
+Run: ``python benchmarks/chain_scan.py [--quick] [--repeats N] [--threads N]``.
+Timings on a shared machine are noisy: each number is the best of ``--repeats``
+runs; one thread (``--threads 1``) suffers least from other work on the cores.
 """
 
 from __future__ import annotations
@@ -154,7 +155,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (a smoke test)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per measurement; the best is kept")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     repeats = 1 if args.quick else args.repeats
     size, copies, hidden = (30, 20, 32) if args.quick else (300, 200, 256)
