@@ -22,9 +22,11 @@ each chunk into the next with a short loop over the chunks. Where the formula do
 not apply (a gate that is the semiring zero, such as ``a_t = 0`` in ``Real`` or
 ``-inf`` in ``MaxPlus``; ``Real`` chunk products too small or too large for the
 float type), it falls back to an exact loop over the steps of a chunk, still
-parallel over the chunks. Gradients come from autograd: for ``MaxPlus`` and
-``Tropical`` the backward pass of ``cummax``/``cummin`` routes the gradient to the
-argmax, so it is the gradient along the best path.
+parallel over the chunks. ``Real``, ``MaxPlus`` and ``Tropical`` scans have
+hand-written backward passes: for ``Real`` the reverse recurrence
+``d_t = g_t + a_{t+1} d_{t+1}`` in the same divided form; for ``MaxPlus`` and
+``Tropical`` the gradient goes along the best path, to ``b`` at the argmax that
+``cummax``/``cummin`` returns and to every gate after it. ``Log`` uses autograd.
 
 :func:`chain_forward` computes the forward vectors ``β_t`` of a chain template
 (states ``0..L``, token arcs ``j -> j+1``, optional self-loops and epsilon arcs
@@ -35,6 +37,8 @@ ever built.
 :func:`linear_scan_reference` and ``chain_forward(..., method="reference")`` are
 loops over time (``unbind``; slicing ``x[:, t]`` in the loop would make the
 backward pass quadratic in ``T``): the obviously correct oracles of the tests.
+``forward_reference`` and ``forward_general`` (any topology) are re-exported from
+:mod:`rational.nn.general`.
 
 Examples:
     >>> import torch
@@ -52,10 +56,11 @@ from __future__ import annotations
 import torch
 
 from rational.errors import ShapeError, UnsupportedSemiringError
+from rational.nn.general import forward_general, forward_reference  # re-exported: the general loop and its fast form
 from rational.nn.semiring_ops import semiring_plus, semiring_times
 from rational.semirings import Log, MaxPlus, Real, Semiring, Tropical
 
-__all__ = ["chain_forward", "linear_scan", "linear_scan_reference"]
+__all__ = ["chain_forward", "forward_general", "forward_reference", "linear_scan", "linear_scan_reference"]
 
 _WORKING = (Real, Log, MaxPlus, Tropical)
 
