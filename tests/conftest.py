@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# One torch thread per test process: pytest-xdist already runs a process per core,
+# and more threads than cores make every torch test several times slower.
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    pass
+
 settings.register_profile(
     "default",
     max_examples=60,
