@@ -275,8 +275,7 @@ def heatmap(cells: Sequence[Cell], path: str | Path, title: str | None = None) -
     width = 1.6 + 1.05 * len(models)
     height = 1.4 + 0.55 * len(languages)
     figure, axes = plt.subplots(figsize=(width, height))
-    colors = plt.get_cmap("viridis").copy()
-    colors.set_bad("#dddddd")
+    colors = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
     image = axes.imshow(np.ma.masked_invalid(values), cmap=colors, vmin=0.0, vmax=1.0, aspect="auto")
     for i, language in enumerate(languages):
         for j, model in enumerate(models):
