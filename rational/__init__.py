@@ -8,6 +8,8 @@ Examples:
 """
 
 from rational import errors
+from rational.algorithms.equivalence import equivalent
+from rational.regex import regex  # the name rational.regex is the function, not the module
 from rational.semirings import Boolean, Log, MaxPlus, MaxTimes, Real, Semiring, Tropical
 from rational.symbols import SymbolTable
 from rational.wfsa import WFSA, AcceptingPath, Arc
@@ -26,5 +28,7 @@ __all__ = [
     "SymbolTable",
     "Tropical",
     "WFSA",
+    "equivalent",
     "errors",
+    "regex",
 ]

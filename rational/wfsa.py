@@ -573,6 +573,85 @@ class WFSA:
 
         return shortest_distance(self, reverse=reverse)
 
+    # -- algorithms (rational.algorithms): each returns a new machine ------------------
+    def union(self, other: WFSA) -> WFSA:
+        """Scores ``self(w) ⊕ other(w)`` (see :func:`rational.algorithms.combine.union`)."""
+        from rational.algorithms.combine import union
+
+        return union(self, other)
+
+    def concat(self, other: WFSA) -> WFSA:
+        """This machine followed by ``other`` (see :func:`rational.algorithms.combine.concat`)."""
+        from rational.algorithms.combine import concat
+
+        return concat(self, other)
+
+    def closure(self, plus: bool = False) -> WFSA:
+        """Kleene star, or plus with ``plus=True`` (see :func:`rational.algorithms.combine.closure`)."""
+        from rational.algorithms.combine import closure
+
+        return closure(self, plus=plus)
+
+    def reverse(self) -> WFSA:
+        """The machine reading strings backwards (see :func:`rational.algorithms.combine.reverse`)."""
+        from rational.algorithms.combine import reverse
+
+        return reverse(self)
+
+    def intersect(self, other: WFSA, connect: bool = True) -> WFSA:
+        """Scores ``self(w) ⊗ other(w)`` (see :func:`rational.algorithms.combine.intersect`)."""
+        from rational.algorithms.combine import intersect
+
+        return intersect(self, other, connect=connect)
+
+    def remove_epsilons(self, connect: bool = True) -> WFSA:
+        """An equivalent machine without epsilon arcs (see :mod:`rational.algorithms.epsilon`)."""
+        from rational.algorithms.epsilon import remove_epsilons
+
+        return remove_epsilons(self, connect=connect)
+
+    def trim(self) -> WFSA:
+        """Only the states on some accepting path (see :func:`rational.algorithms.connect.trim`)."""
+        from rational.algorithms.connect import trim
+
+        return trim(self)
+
+    def connect(self) -> WFSA:
+        """OpenFst's name for :meth:`trim`."""
+        return self.trim()
+
+    def determinize(self, max_states: int | None = None, delta: float = 1e-9) -> WFSA:
+        """An equivalent deterministic machine (see :mod:`rational.algorithms.determinize`).
+
+        Raises:
+            NotDeterminizableError: when more than ``max_states`` states are needed.
+        """
+        from rational.algorithms.determinize import DEFAULT_MAX_STATES, determinize
+
+        return determinize(self, max_states=DEFAULT_MAX_STATES if max_states is None else max_states, delta=delta)
+
+    def minimize(self, tolerance: float = 1e-6) -> WFSA:
+        """The minimal deterministic machine (see :mod:`rational.algorithms.minimize`).
+
+        Raises:
+            NotDeterministicError: for a machine that is not deterministic.
+        """
+        from rational.algorithms.minimize import minimize
+
+        return minimize(self, tolerance=tolerance)
+
+    def push(self, toward: str = "initial") -> WFSA:
+        """Weights pushed toward the initial or final states (see :mod:`rational.algorithms.push`)."""
+        from rational.algorithms.push import push
+
+        return push(self, toward=toward)
+
+    def shortest_path(self, n: int = 1, unique: bool = False) -> list[AcceptingPath]:
+        """The ``n`` best accepting paths (see :mod:`rational.algorithms.shortest_path`)."""
+        from rational.algorithms.shortest_path import shortest_path
+
+        return shortest_path(self, n=n, unique=unique)
+
     # -- enumeration and sampling -----------------------------------------------------
     def paths(self, max_length: int) -> Iterator[AcceptingPath]:
         """Every accepting path with at most ``max_length`` arcs (epsilons count),
