@@ -306,3 +306,14 @@ def test_command_line(tmp_path, capsys):
     assert "0 runs made, 2 reused" in printed and "| Tomita 3 (`tomita-3`) | 0.50 | 1.00 yes |" in printed
     assert main(["hierarchy", "--out", str(out), "--models", "gru", "--seeds", "a,b"]) == 1
     assert "--seeds takes comma-separated ints" in capsys.readouterr().err
+
+
+def test_demo_section(tmp_path):
+    from rational.demo import run_demo
+
+    result = run_demo(tmp_path, sections=["hierarchy-runs"], quick=True, echo=quiet)
+    page = result.index.read_text()
+    assert "Capacity hierarchy: measured" in page and "heatmap" in page
+    assert len(list((tmp_path / "pictures").glob("*.png"))) == 2
+    (summary,) = result.summary
+    assert "compiled automata: 100% on every regular language" in summary

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rational.demo import compile as compiling
-from rational.demo import core, hierarchy_theory
+from rational.demo import core, hierarchy_runs, hierarchy_theory
 from rational.report import Report, Section
 
 __all__ = ["DemoContext", "DemoResult", "SECTIONS", "run_demo"]
@@ -40,6 +40,7 @@ SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("core", "Automata: build, score, draw, OpenFst", core.run),
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
     ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
+    ("hierarchy-runs", "Capacity hierarchy: measured", hierarchy_runs.run),
 ]
 
 
