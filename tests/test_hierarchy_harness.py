@@ -20,11 +20,14 @@ from rational.hierarchy.harness import (
     Dataset,
     Run,
     SweepConfig,
+    bin_datasets,
     bins,
     evaluate,
+    load_model,
     load_results,
     majority_accuracy,
     plan_runs,
+    probe,
     run_one,
     run_sweep,
     with_budget,
@@ -221,6 +224,13 @@ def test_quick_end_to_end_writes_the_table_and_heatmap(tmp_path):
     csv_rows = files.table_csv.read_text().splitlines()
     assert csv_rows[0].startswith("language,model,objective,runs,best") and len(csv_rows) == 4
     assert "heatmap.png" in files.index.read_text()
+    # the saved weights give the saved results back, and can be probed at other lengths
+    gru = next(r for r in sweep.results if r["model"] == "gru" and r["language"] == "parity")
+    model = load_model(tmp_path, gru)
+    (low, high), dataset = bin_datasets("parity", "membership", TINY)[0]
+    assert evaluate(model, dataset, "membership")[0] == gru["bins"][0]["accuracy"]
+    (far,) = probe(model, "parity", "membership", [40], per_length=3)
+    assert far["length"] == 40 and far["strings"] == 4 and far["majority"] == 0.5
 
 
 def test_disagreements_are_marked():

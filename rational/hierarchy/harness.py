@@ -22,9 +22,11 @@ position: each symbol's majority value over the bin's positions.
 
 A **sweep** is every (language, model, seed, learning rate) combination. Runs go to
 a process pool on the local cores (one torch thread each); every finished run
-writes ``runs/<id>.json`` at once, where ``<id>`` includes a hash of everything
-that determines the run, so an interrupted sweep resumes by skipping the runs whose
-file is there, and a sweep with other settings never reuses them.
+writes its trained weights (``runs/<id>.pt``, see :func:`load_model`) and then its
+result (``runs/<id>.json``), where ``<id>`` includes a hash of everything that
+determines the run, so an interrupted sweep resumes by skipping the runs whose
+result is there, and a sweep with other settings never reuses them.
+:func:`probe` tests a trained model at any other length.
 
 Examples:
     >>> import tempfile
@@ -74,9 +76,11 @@ __all__ = [
     "SweepConfig",
     "bins",
     "evaluate",
+    "load_model",
     "load_results",
     "make_dataset",
     "plan_runs",
+    "probe",
     "run_one",
     "run_sweep",
     "bin_datasets",
@@ -439,7 +443,18 @@ def run_one(run: Run) -> dict[str, Any]:
         ConfigError, LanguageError: for a bad run (unknown names, an unregistered
             model, an automaton on a non-regular language).
     """
+    return _train_and_test(run)[0]
+
+
+def _build(run: Run):
     from rational.hierarchy.recognizers import build_recognizer
+
+    budget = run.budget
+    return build_recognizer(run.model, get_language(run.language), run.objective, budget.hidden_size, budget.embedding_dim)
+
+
+def _train_and_test(run: Run):
+    """The result of a run and its trained model."""
     from rational.train.trainer import seed_everything
 
     started = time.perf_counter()
@@ -447,7 +462,7 @@ def run_one(run: Run) -> dict[str, Any]:
     language = get_language(run.language)
     spec = get_model(run.model)
     seed_everything(run.seed)
-    model = build_recognizer(run.model, language, run.objective, budget.hidden_size, budget.embedding_dim)
+    model = _build(run)
     train_lengths = range(1, budget.train_max_length + 1)
     valid = make_dataset(language, run.objective, train_lengths, budget.valid_per_length, budget.data_seed + 1)
     training: dict[str, Any] = {"steps_run": 0, "best_step": None, "final_train_loss": None}
@@ -485,7 +500,7 @@ def run_one(run: Run) -> dict[str, Any]:
         "bins": results,
         **training,
         "seconds": round(time.perf_counter() - started, 3),
-    }
+    }, model
 
 
 # -- sweeps ---------------------------------------------------------------------------------
@@ -513,10 +528,65 @@ def _read_result(path: Path, run: Run) -> dict[str, Any] | None:
 
 
 def _execute(run: Run, out: str) -> dict[str, Any]:
-    """Run and save (in a worker process)."""
-    result = run_one(run)
-    _write_json(_result_path(Path(out), run), result)
+    """Run and save the weights, then the result (its file marks the run finished)."""
+    import torch
+
+    result, model = _train_and_test(run)
+    path = _result_path(Path(out), run)
+    weights = path.with_suffix(".pt")
+    temporary = weights.with_name(f".{weights.name}.{os.getpid()}.tmp")
+    torch.save(model.state_dict(), temporary)
+    os.replace(temporary, weights)
+    _write_json(path, result)
     return result
+
+
+def load_model(out: str | Path, result: dict[str, Any]):
+    """The trained model of a finished run saved under ``out`` (in evaluation mode).
+
+    Raises:
+        ConfigError: when its weights are not there.
+    """
+    import torch
+
+    run = _run_from_dict(result["run"])
+    path = _result_path(Path(out), run).with_suffix(".pt")
+    if not path.is_file():
+        raise ConfigError(f"no weights for run {run.run_id} in {path.parent}; run the sweep again to make them")
+    model = _build(run)
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
+
+
+def _run_from_dict(data: dict[str, Any]) -> Run:
+    return Run(**{**data, "budget": Budget(**data["budget"])})
+
+
+def probe(
+    model, language: str, objective: str, lengths: Iterable[int], per_length: int = 32, seed: int = 3
+) -> list[dict[str, Any]]:
+    """Accuracy and majority baseline of ``model`` at each of ``lengths`` (e.g. far
+    beyond the test bins: Merrill et al. 2020 test at length 2048).
+
+    Lengths without examples are skipped. ``per_length`` is rounded up to an even
+    number for membership (as many negatives as positives).
+
+    Examples:
+        >>> from rational.hierarchy.recognizers import build_recognizer
+        >>> automaton = build_recognizer("wfsa", get_language("parity"), "membership")
+        >>> [(p["length"], p["accuracy"]) for p in probe(automaton, "parity", "membership", [300], per_length=4)]
+        [(300, 1.0)]
+    """
+    lang = get_language(language)
+    if objective == "membership":
+        per_length += per_length % 2
+    out = []
+    for length in usable_lengths(lang, lengths, objective):
+        dataset = make_dataset(lang, objective, [length], per_length, seed)
+        accuracy, _ = evaluate(model, dataset, objective)
+        out.append({"length": length, "accuracy": accuracy, "majority": majority_accuracy(dataset, objective),
+                    "strings": len(dataset)})
+    return out
 
 
 def _init_worker() -> None:
