@@ -60,6 +60,7 @@ __all__ = ["Counterexample", "EquivalenceResult", "equivalent"]
 DEFAULT_MAX_STATES = 10_000
 # The bounded search tries every string up to the length that keeps it under this many.
 _EXHAUSTIVE_BUDGET = 4_000
+_MAX_EXHAUSTIVE_LENGTH = 24
 # A vector joins the basis when its distance to the span exceeds this (relative).
 _SPAN_TOLERANCE = 1e-9
 
@@ -466,7 +467,7 @@ def _bounded(a, b, a_, b_, tolerance, max_length, samples, seed) -> EquivalenceR
     k = len(symbols)
     if max_length is None:
         max_length, count = 0, 1
-        while k > 0 and count + k ** (max_length + 1) <= _EXHAUSTIVE_BUDGET:
+        while k > 0 and max_length < _MAX_EXHAUSTIVE_LENGTH and count + k ** (max_length + 1) <= _EXHAUSTIVE_BUDGET:
             max_length += 1
             count += k**max_length
     for length in range(max_length + 1):
