@@ -156,9 +156,12 @@ class PatternModel:
         """Ids of ``<pad>`` and ``<unk>`` (left out of word lists shown to people)."""
         return [self.index[w] for w in (PAD, UNK) if w in self.index]
 
-    def tokens(self, document: str | Sequence[str]) -> list[str]:
-        """A document's tokens: split by the tokenizer when given as one string."""
-        return self.tokenizer(document) if isinstance(document, str) else self.tokenizer.normalize(list(document))
+    def tokens(self, document: Any) -> list[str]:
+        """A document's tokens: a string split by the tokenizer, a list of tokens, or
+        an example's ``.tokens``."""
+        if isinstance(document, str):
+            return self.tokenizer(document)
+        return self.tokenizer.normalize(list(getattr(document, "tokens", document)))
 
     def ids(self, tokens: Sequence[str]) -> list[int]:
         """Token ids; unknown words map to ``<unk>``.
@@ -175,8 +178,8 @@ class PatternModel:
             out.append(found)
         return out
 
-    def encode(self, documents: Sequence[str | Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Padded token ids ``(B, T)`` and the prefix mask of documents."""
+    def encode(self, documents: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Padded token ids ``(B, T)`` and the prefix mask of documents (see :meth:`tokens`)."""
         rows = [self.ids(self.tokens(d)) for d in documents]
         width = max((len(r) for r in rows), default=0)
         ids = torch.zeros(len(rows), width, dtype=torch.int64)
