@@ -364,28 +364,124 @@ class NeuralWFSA(nn.Module):
             InvalidWeightError: when a parameter holds NaN (diverged training).
             DivergenceError: when learned epsilon cycles make the closure diverge.
         """
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        if method == "chain" and not self.template.is_chain:
-            raise ValueError("method='chain' needs a chain template (Template.chain)")
+        self._check_method(method)
         self._check_parameters()
         x, mask, lengths = self._prepare(inputs, mask, lengths)
+        return self._run(self.arc_weights(x), mask, lengths, method, None)
+
+    def forward_weights(
+        self,
+        weights: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        lengths: torch.Tensor | None = None,
+        *,
+        method: str = "auto",
+        initial_states: torch.Tensor | None = None,
+    ) -> ForwardOutput:
+        """Forward scores from token-arc weights computed elsewhere.
+
+        :meth:`forward` computes the weights of the token arcs from the inputs
+        (:meth:`arc_weights`); models whose arc weights combine several projections
+        (a rational RNN's ``u = ũ ⊙ (1 - f)``, a QRNN's ``f ⊙ z``) compute them
+        themselves and run the same automata through this method. The module's own
+        ``theta`` or ``weight``/``bias`` are not read; its epsilon, initial and
+        final weights are.
+
+        Args:
+            weights: ``(B, T, copies, arcs)`` the weight of every token arc at every
+                position, in the *working* semiring (see
+                :mod:`rational.nn.semiring_ops`), with the module's dtype.
+            mask: ``(B, T)`` prefix mask of the real positions (padding is exact:
+                whatever the weights hold there changes nothing).
+            lengths: ``(B,)`` the real lengths, instead of ``mask``.
+            method: as in :meth:`forward`.
+            initial_states: ``(B, copies, Q)`` the forward vector before the first
+                position (working semiring), instead of the start vector ``r``:
+                pass ``states`` at the last position of a previous chunk to
+                continue a stream (a language model reading a corpus chunk by
+                chunk). Rows of length 0 keep it.
+
+        Returns:
+            A :class:`ForwardOutput`, as :meth:`forward`.
+
+        Raises:
+            ShapeError: for weights or initial states of the wrong shape or dtype,
+                weights that are not values of the working semiring (NaN, or
+                ``+inf`` in a max semiring) at real positions, or bad padding.
+            InvalidWeightError: when an epsilon, initial or final weight holds NaN.
+
+        Examples:
+            >>> import torch
+            >>> from rational import Real
+            >>> from rational.nn import Template, compile
+            >>> forget = compile(Template.chain(1, self_loops=[1]), Real, parameterization="projected",
+            ...                  input_size=1, dtype=torch.float64)
+            >>> f = torch.tensor([0.5, 0.5, 0.5], dtype=torch.float64)
+            >>> z = torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64)
+            >>> weights = torch.stack([(1 - f) * z, f], -1).view(1, 3, 1, 2)   # main 0->1, loop 1->1
+            >>> forget.forward_weights(weights).ends[0, :, 0].tolist()    # c_t = f c_{t-1} + (1 - f) z_t
+            [0.5, 1.25, 2.625]
+        """
+        self._check_method(method)
+        self._check_parameters()
+        device = self._src.device
+        dtype = self.final_weight.dtype
+        shape = (self.copies, self.template.num_arcs)
+        if not torch.is_tensor(weights) or weights.dim() != 4 or tuple(weights.shape[2:]) != shape:
+            got = tuple(weights.shape) if torch.is_tensor(weights) else type(weights).__name__
+            raise ShapeError(f"weights must be a tensor (batch, time, copies, arcs) = (B, T, {shape[0]}, {shape[1]}), got {got}")
+        if weights.dtype != dtype:
+            raise ShapeError(f"weights are {weights.dtype} but the module computes in {dtype}; convert one of them")
+        if weights.shape[0] == 0:
+            raise ShapeError("empty batch: weights have shape (0, T, ...); give at least one sequence")
+        weights = weights.to(device)
+        mask, lengths = checks.padding(weights.shape[0], weights.shape[1], mask, lengths, device)
+        real = mask[:, :, None, None]
+        bad = real & ~is_member(self.working, weights)
+        if bool(bad.any()):
+            row, col, copy, arc = (int(v) for v in bad.nonzero()[0])
+            raise ShapeError(
+                f"weights[{row}, {col}, {copy}, {arc}] = {weights[row, col, copy, arc].item()} is not a "
+                f"{self.working.name} value (the working semiring of this {self.semiring.name} module)"
+            )
+        if not bool(mask.all()):
+            weights = weights.masked_fill(~real, float(self.working.one))  # padding may hold anything
+        if initial_states is not None:
+            expected = (weights.shape[0], self.copies, self.template.num_states)
+            if not torch.is_tensor(initial_states) or tuple(initial_states.shape) != expected:
+                got = tuple(initial_states.shape) if torch.is_tensor(initial_states) else type(initial_states).__name__
+                raise ShapeError(f"initial_states must be (batch, copies, states) = {expected}, got {got}")
+            if initial_states.dtype != dtype:
+                raise ShapeError(f"initial_states are {initial_states.dtype} but the module computes in {dtype}")
+            initial_states = initial_states.to(device)
+        return self._run(weights, mask, lengths, method, initial_states)
+
+    @staticmethod
+    def _check_method(method: str) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+    def _run(self, weights, mask, lengths, method, initial_states) -> ForwardOutput:
+        """The forward pass from checked token-arc weights (working semiring)."""
+        if method == "chain" and not self.template.is_chain:
+            raise ValueError("method='chain' needs a chain template (Template.chain)")
         ring = self.working
-        weights = self.arc_weights(x)
         eps_closure = self.epsilon_closure()
         initial, final = self.initial_vector(), self.final_vector()
         start = initial if eps_closure is None else vecmat(ring, initial, eps_closure)
-        beta = self._beta(weights, start, eps_closure, method)
+        beta = self._beta(weights, start, eps_closure, method, initial_states)
         states = beta if self.anchored else semiring_plus(ring, beta, start)
         ends = semiring_sum(ring, semiring_times(ring, beta, final), -1)
         zero = float(ring.zero)
         states = states.masked_fill(~mask[:, :, None, None], zero)
         ends = ends.masked_fill(~mask[:, :, None], zero)
         if self.anchored:
+            batch_size, time = weights.shape[:2]
+            before = start.expand(batch_size, -1, -1) if initial_states is None else initial_states
             last = (lengths - 1).clamp(min=0)
-            batch = torch.arange(x.shape[0], device=x.device)
-            final_states = states[batch, last] if x.shape[1] else start.expand(x.shape[0], -1, -1)
-            final_states = torch.where((lengths > 0)[:, None, None], final_states, start)
+            batch = torch.arange(batch_size, device=weights.device)
+            final_states = states[batch, last] if time else before
+            final_states = torch.where((lengths > 0)[:, None, None], final_states, before)
             document = semiring_sum(ring, semiring_times(ring, final_states, final), -1)
         else:
             document = semiring_sum(ring, ends, 1)
@@ -397,20 +493,23 @@ class NeuralWFSA(nn.Module):
             mask=mask,
         )
 
-    def _beta(self, weights, start, eps_closure, method) -> torch.Tensor:
+    def _beta(self, weights, start, eps_closure, method, initial_states=None) -> torch.Tensor:
         ring, restart = self.working, not self.anchored
         batch, time = weights.shape[:2]
         if time == 0:
             return weights.new_full((batch, 0, self.copies, self.template.num_states), float(ring.zero))
         if method == "reference":
-            return forward_reference(weights, self._src, self._dst, start, eps_closure, ring, restart=restart)
+            return forward_reference(
+                weights, self._src, self._dst, start, eps_closure, ring, restart=restart, initial=initial_states
+            )
         if self.template.is_chain and method in ("auto", "chain"):
-            return self._chain_beta(weights)
+            return self._chain_beta(weights, initial_states)
         return forward_general(
-            weights, self._src, self._dst, start, eps_closure, ring, restart=restart, incoming=self._incoming
+            weights, self._src, self._dst, start, eps_closure, ring, restart=restart, incoming=self._incoming,
+            initial=initial_states,
         )
 
-    def _chain_beta(self, weights: torch.Tensor) -> torch.Tensor:
+    def _chain_beta(self, weights: torch.Tensor, initial_states: torch.Tensor | None = None) -> torch.Tensor:
         from rational.nn.scan import chain_forward
 
         ring, length = self.working, self.template.chain_length
@@ -421,7 +520,7 @@ class NeuralWFSA(nn.Module):
             loops = padded.index_select(-1, self._loop_index)
         epsilons = self.epsilon_vector() if self.template.num_epsilons else None
         start = self.initial_vector()[:, 0]
-        return chain_forward(main, loops, epsilons, start, ring, restart=not self.anchored)
+        return chain_forward(main, loops, epsilons, start, ring, restart=not self.anchored, initial=initial_states)
 
     # -- conveniences ----------------------------------------------------------------------
     def encode(self, strings: Sequence[str | Sequence[Hashable]]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -450,12 +549,17 @@ class NeuralWFSA(nn.Module):
         embeddings: torch.Tensor | np.ndarray | None = None,
         copy: int = 0,
         top_k: int | None = None,
+        *,
+        table: torch.Tensor | np.ndarray | None = None,
+        span_end: str = "any",
     ) -> WFSA:
         """The automaton of one copy as a :class:`~rational.WFSA` over a vocabulary
         (see :func:`rational.nn.export.to_wfsa`)."""
         from rational.nn.export import to_wfsa
 
-        return to_wfsa(self, vocab=vocab, embeddings=embeddings, copy=copy, top_k=top_k)
+        return to_wfsa(
+            self, vocab=vocab, embeddings=embeddings, copy=copy, top_k=top_k, table=table, span_end=span_end
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -110,6 +110,27 @@ def _projected_table(module: NeuralWFSA, vocab, embeddings, copy: int) -> tuple[
     return activate(module.working, module.activation, scores).numpy(), names
 
 
+def _given_table(module: NeuralWFSA, vocab, embeddings, table, copy: int) -> tuple[np.ndarray, list[Hashable]]:
+    if embeddings is not None:
+        raise ValueError("give either table (the arc weights per word) or embeddings, not both")
+    values = _numpy(table)
+    shape = (module.copies, module.template.num_arcs)
+    if values.ndim != 3 or values.shape[1:] != shape:
+        raise ShapeError(f"table must have shape (V, copies, arcs) = (V, {shape[0]}, {shape[1]}), got {values.shape}")
+    values = values[:, copy, :]
+    ring = module.working
+    bad = np.isnan(values) | ((values == np.inf) if ring is not Tropical else (values == -np.inf))
+    if ring is Real:
+        bad |= ~np.isfinite(values)
+    if bad.any():
+        row, arc = (int(v) for v in np.argwhere(bad)[0])
+        raise ShapeError(f"table[{row}, {copy}, {arc}] = {values[row, arc]} is not a {ring.name} value")
+    names: list[Hashable] = list(range(len(values))) if vocab is None else list(vocab)
+    if len(names) != len(values):
+        raise ShapeError(f"vocab names {len(names)} words but table has {len(values)} rows")
+    return values, names
+
+
 def _keep_top_k(values: np.ndarray, ring, top_k: int) -> np.ndarray:
     """Set all but each column's ``top_k`` best entries to the working zero."""
     if top_k >= len(values):
@@ -133,6 +154,9 @@ def to_wfsa(
     embeddings: torch.Tensor | np.ndarray | None = None,
     copy: int = 0,
     top_k: int | None = None,
+    *,
+    table: torch.Tensor | np.ndarray | None = None,
+    span_end: str = "any",
 ) -> WFSA:
     """The automaton of copy ``copy`` of ``module`` as a WFSA in the module's semiring.
 
@@ -146,6 +170,15 @@ def to_wfsa(
         embeddings: projected modules: the ``(V, D)`` vectors of the vocabulary.
         copy: which of the module's automata.
         top_k: keep only each arc's ``top_k`` best words (approximate).
+        table: ``(V, copies, arcs)`` the weight of every token arc on every word
+            (working semiring), for modules run with
+            :meth:`~rational.nn.NeuralWFSA.forward_weights` whose arc weights the
+            module alone does not determine; ``vocab`` names its rows.
+        span_end: ``"any"``: the machine scores a string as the module's
+            ``document``; ``"last"``: as its ``ends`` at the last token, the
+            spans (unanchored) that end there: the state of a recurrent network
+            after reading the string. Anchored modules score prefixes, so both
+            are the document.
 
     Returns:
         A WFSA whose alphabet is the vocabulary. Anchored modules keep the
@@ -175,9 +208,13 @@ def to_wfsa(
         raise ValueError(f"copy must be an index 0..{module.copies - 1}, got {copy!r}")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
         raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}")
+    if span_end not in ("any", "last"):
+        raise ValueError(f"span_end must be 'any' (the document score) or 'last' (spans ending at the last token), got {span_end!r}")
     module._check_parameters()
     ring, user = module.working, module.semiring
-    if module.parameterization == "lexical":
+    if table is not None:
+        table, names = _given_table(module, vocab, embeddings, table, copy)
+    elif module.parameterization == "lexical":
         table, names = _lexical_table(module, vocab, embeddings, copy)
     else:
         table, names = _projected_table(module, vocab, embeddings, copy)
@@ -205,7 +242,7 @@ def to_wfsa(
     else:
         initial, final, src, label, dst, weight = _span_machine(
             ring, q, initial, final, (token_src, token_label, token_dst, token_weight),
-            (eps_src, eps_dst, eps_weight), len(alphabet),
+            (eps_src, eps_dst, eps_weight), len(alphabet), suffix_loops=span_end == "any",
         )
     machine = WFSA.from_arrays(
         user,
@@ -220,9 +257,11 @@ def to_wfsa(
     return machine if module.anchored else trim(machine)
 
 
-def _span_machine(ring, q, initial, final, tokens, epsilons, vocab_size):
+def _span_machine(ring, q, initial, final, tokens, epsilons, vocab_size, suffix_loops=True):
     """The unanchored construction: prefix state ``0``, the template before the
-    first token (``1..Q``), after it (``Q+1..2Q``), suffix state ``2Q+1``."""
+    first token (``1..Q``), after it (``Q+1..2Q``), suffix state ``2Q+1`` (which
+    reads the rest of the string unless ``suffix_loops`` is False: spans then end
+    at the last token)."""
     token_src, token_label, token_dst, token_weight = tokens
     eps_src, eps_dst, eps_weight = epsilons
     prefix, suffix = 0, 2 * q + 1
@@ -239,8 +278,9 @@ def _span_machine(ring, q, initial, final, tokens, epsilons, vocab_size):
         (after + token_src, token_label, after + token_dst, token_weight),
         (after + eps_src, np.full(len(eps_src), EPSILON_ID), after + eps_dst, eps_weight),
         (after + ends, np.full(len(ends), EPSILON_ID), np.full(len(ends), suffix), final[ends]),
-        (np.full(vocab_size, suffix), words, np.full(vocab_size, suffix), np.full(vocab_size, ring.one)),
     ]
+    if suffix_loops:
+        pieces.append((np.full(vocab_size, suffix), words, np.full(vocab_size, suffix), np.full(vocab_size, ring.one)))
     src, label, dst, weight = (np.concatenate([np.asarray(p[i]) for p in pieces]) for i in range(4))
     n = 2 * q + 2
     new_initial = np.full(n, ring.zero)

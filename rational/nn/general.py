@@ -68,7 +68,7 @@ def incoming_arcs(dst, num_states: int, num_arcs: int) -> torch.Tensor:
     return torch.as_tensor(table)
 
 
-def _check_arguments(arc_weights, src, dst, start, closure):
+def _check_arguments(arc_weights, src, dst, start, closure, initial=None):
     if arc_weights.dim() != 4:
         raise ValueError(f"arc_weights must be (batch, time, copies, arcs), got shape {tuple(arc_weights.shape)}")
     if start.dim() != 2 or start.shape[0] != arc_weights.shape[2]:
@@ -78,6 +78,9 @@ def _check_arguments(arc_weights, src, dst, start, closure):
     q = start.shape[1]
     if closure is not None and tuple(closure.shape) != (start.shape[0], q, q):
         raise ValueError(f"closure must be (copies, states, states) = {(start.shape[0], q, q)}, got {tuple(closure.shape)}")
+    expected = (arc_weights.shape[0], start.shape[0], q)
+    if initial is not None and tuple(initial.shape) != expected:
+        raise ValueError(f"initial must be (batch, copies, states) = {expected}, got {tuple(initial.shape)}")
 
 
 def forward_general(
@@ -90,6 +93,7 @@ def forward_general(
     *,
     restart: bool,
     incoming: torch.Tensor | None = None,
+    initial: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Forward vectors ``β_t`` (t = 1..T) of a general topology, fast.
 
@@ -102,11 +106,13 @@ def forward_general(
         semiring: the working semiring (``Real``, ``Log``, ``MaxPlus`` or ``Tropical``).
         restart: ``True`` when a match may start at any position (unanchored).
         incoming: :func:`incoming_arcs` of ``dst`` (computed when omitted).
+        initial: ``(B, C, Q)`` the forward vector ``α_0`` before the first token
+            (default ``r``): a previous chunk's ``α_T``, to continue a stream.
 
     Returns:
         ``β`` of shape ``(B, T, C, Q)``, without the restart term.
     """
-    _check_arguments(arc_weights, src, dst, start, closure)
+    _check_arguments(arc_weights, src, dst, start, closure, initial)
     batch, _, copies, num_arcs = arc_weights.shape
     num_states = start.shape[1]
     device = arc_weights.device
@@ -115,7 +121,7 @@ def forward_general(
         incoming = incoming_arcs(dst, num_states, num_arcs)
     incoming = incoming.to(device)
     zero_column = arc_weights.new_full((batch, copies, 1), semiring.zero)
-    alpha = start.expand(batch, copies, num_states)
+    alpha = start.expand(batch, copies, num_states) if initial is None else initial
     betas = []
     for weights in arc_weights.unbind(1):
         through = semiring_times(semiring, alpha.index_select(-1, src), weights)
@@ -139,6 +145,7 @@ def forward_reference(
     semiring: Semiring,
     *,
     restart: bool,
+    initial: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Forward vectors ``β_t``, the obviously correct way: a dense ``M_t`` built arc
     by arc at every step and the semiring object's ``matmul``. For tests.
@@ -154,13 +161,13 @@ def forward_reference(
         >>> beta[0, :, 0].tolist()   # after 'x1': 0->1 (-1); after 'x2': 0->1 (-3) or 0->1->1 (-1.5)
         [[-inf, -1.0], [-inf, -1.5]]
     """
-    _check_arguments(arc_weights, src, dst, start, closure)
+    _check_arguments(arc_weights, src, dst, start, closure, initial)
     batch, _, copies, _ = arc_weights.shape
     num_states = start.shape[1]
     src = [int(p) for p in src]
     dst = [int(q) for q in dst]
     zero = arc_weights.new_full((batch, copies), semiring.zero)
-    alpha = start.expand(batch, copies, num_states)
+    alpha = start.expand(batch, copies, num_states) if initial is None else initial
     betas = []
     for weights in arc_weights.unbind(1):
         cells = [[zero for _ in range(num_states)] for _ in range(num_states)]

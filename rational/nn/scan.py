@@ -506,7 +506,7 @@ def _absent(semiring: Semiring, x: torch.Tensor | None) -> bool:
         return bool((x == semiring.zero).all())
 
 
-def _check_chain(main, loops, epsilons, start, semiring, restart, method):
+def _check_chain(main, loops, epsilons, start, semiring, restart, method, initial=None):
     _check_semiring(semiring)
     main = _check_tensor(main, "main")
     if main.dim() < 3:
@@ -535,7 +535,14 @@ def _check_chain(main, loops, epsilons, start, semiring, restart, method):
         raise TypeError(f"restart must be True (unanchored) or False (anchored), got {restart!r}")
     if method not in ("fast", "reference"):
         raise ValueError(f"method must be 'fast' or 'reference', got {method!r}")
-    return main, loops, epsilons, start.expand(copies)
+    if initial is not None:
+        initial = _check_tensor(initial, "initial")
+        if tuple(initial.shape) != (*lead, copies, length + 1) or initial.dtype != main.dtype:
+            raise ShapeError(
+                f"initial must be (..., C, L + 1) = {(*lead, copies, length + 1)} of dtype {main.dtype}, "
+                f"the forward vector before the first token; got {tuple(initial.shape)} {initial.dtype}"
+            )
+    return main, loops, epsilons, start.expand(copies), initial
 
 
 def _start_vector(semiring, start, epsilons, length):
@@ -559,6 +566,7 @@ def chain_forward(
     restart: bool,
     method: str = "fast",
     chunk: int | None = None,
+    initial: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Forward vectors ``β_t`` of ``C`` chain automata with states ``0..L``.
 
@@ -580,6 +588,9 @@ def chain_forward(
         method: ``"fast"`` (one :func:`linear_scan` per state) or ``"reference"``
             (a loop over time).
         chunk: chunk length of the scans (default :data:`DEFAULT_CHUNK`).
+        initial: ``(..., C, L + 1)`` the forward vector ``α_0`` before the first
+            token, instead of ``r``: the ``α_T`` of a previous chunk of the same
+            stream, to continue it (``α_t = β_t ⊕ r`` for ``t ≥ 1`` as before).
 
     Returns:
         ``β`` of shape ``(..., T, C, L + 1)`` for ``t = 1..T``, without the restart
@@ -599,22 +610,24 @@ def chain_forward(
         >>> beta[0, :, 0, 1].tolist()        # best way to be in state 1 after each token
         [-1.0, -1.25, -0.5]
     """
-    main, loops, epsilons, start = _check_chain(main, loops, epsilons, start, semiring, restart, method)
+    main, loops, epsilons, start, initial = _check_chain(
+        main, loops, epsilons, start, semiring, restart, method, initial
+    )
     tdim = main.dim() - 3
     length = main.shape[-1]
     if main.shape[tdim] == 0:
         return main.new_full((*main.shape[:-1], length + 1), semiring.zero)
     r = _start_vector(semiring, start, epsilons, length)
     if method == "reference":
-        return _chain_reference(main, loops, epsilons, r, semiring, restart, tdim)
-    return _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk)
+        return _chain_reference(main, loops, epsilons, r, semiring, restart, tdim, initial)
+    return _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk, initial)
 
 
-def _chain_reference(main, loops, epsilons, r, semiring, restart, tdim):
+def _chain_reference(main, loops, epsilons, r, semiring, restart, tdim, initial=None):
     """A loop over time, all states at once."""
     plus, times = (lambda x, y: semiring_plus(semiring, x, y)), (lambda x, y: semiring_times(semiring, x, y))
     start = torch.stack(r, -1)  # (C, Q)
-    alpha = start.expand(*main.shape[:tdim], *start.shape)
+    alpha = start.expand(*main.shape[:tdim], *start.shape) if initial is None else initial
     zero_column = main.new_full((*main.shape[:tdim], main.shape[-2], 1), semiring.zero)
     loop_steps = loops.unbind(tdim) if loops is not None else [None] * main.shape[tdim]
     betas = []
@@ -651,7 +664,7 @@ def _loop_kinds(semiring, loop_arcs):
     return no_loop, finite
 
 
-def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
+def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk, initial=None):
     """One scan per state, in order along the chain."""
     plus, times = (lambda x, y: semiring_plus(semiring, x, y)), (lambda x, y: semiring_times(semiring, x, y))
     steps, length = main.shape[tdim], main.shape[-1]
@@ -668,13 +681,15 @@ def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
     loop_arcs = [None] * (length + 1) if loops is None else loops.movedim(-1, 0).unbind(0)
     no_loop, finite_loop = _loop_kinds(semiring, loop_arcs)
     keep_zero_loops = semiring is Real and loops is not None and loops.requires_grad
+    # α_0 per state: r, or the given initial vector (seen with a time axis of length one)
+    first = r if initial is None else [initial[..., j].unsqueeze(tdim) for j in range(length + 1)]
     betas, alphas = [], []
     for j in range(length + 1):
         loop = None if no_loop[j] else loop_arcs[j]
         # b_t: the weight of reaching j at t other than by its self-loop
         b = None
         if j > 0:
-            b = times(_shift(alphas[j - 1], r[j - 1], tdim), main_arcs[j - 1])
+            b = times(_shift(alphas[j - 1], first[j - 1], tdim), main_arcs[j - 1])
             if epsilons is not None and not _absent(semiring, epsilons[:, j - 1]):
                 b = plus(b, times(betas[j - 1], epsilons[:, j - 1]))
         if loop is None:
@@ -682,19 +697,29 @@ def _chain_fast(main, loops, epsilons, r, semiring, restart, tdim, chunk):
             if keep_zero_loops:
                 # a zero loop weight still has a gradient: β_t += 0 · α_{t-1}
                 alpha = plus(beta, r[j]) if restart and not absent_r[j] else beta
-                beta = plus(beta, times(_shift(alpha, r[j], tdim), loop_arcs[j]))
+                beta = plus(beta, times(_shift(alpha, first[j], tdim), loop_arcs[j]))
         else:
-            initial = None
-            if restart:
+            start_j = None
+            if initial is not None:
+                # β_t = β_{t-1} ⊗ a_t ⊕ b'_t from β_0 = α_0, where b'_t adds r ⊗ a_t for t ≥ 2 (restart)
+                start_j = initial[..., j]
+                if restart and not absent_r[j]:
+                    through = times(r[j], loop)
+                    through = torch.cat(
+                        [torch.full_like(through.narrow(tdim, 0, 1), semiring.zero),
+                         through.narrow(tdim, 1, steps - 1)], tdim,
+                    )
+                    b = through if b is None else plus(b, through)
+            elif restart:
                 # α_{t-1} = β_{t-1} ⊕ r, so β_t = β_{t-1} ⊗ a_t ⊕ (r ⊗ a_t ⊕ b_t) from β_0 = zero
                 if not absent_r[j]:
                     through = times(r[j], loop)
                     b = through if b is None else plus(b, through)
             elif not absent_r[j]:
-                initial = r[j].expand(series_shape[:tdim] + series_shape[tdim + 1 :])
+                start_j = r[j].expand(series_shape[:tdim] + series_shape[tdim + 1 :])
             if b is None:
                 b = main.new_full(series_shape, semiring.zero)
-            beta = _scan_chunked(semiring, loop, b, initial, tdim, kchunk, finite_gates=finite_loop[j])
+            beta = _scan_chunked(semiring, loop, b, start_j, tdim, kchunk, finite_gates=finite_loop[j])
         betas.append(beta)
         alphas.append(plus(beta, r[j]) if restart and not absent_r[j] else beta)
     # state-major storage (a block copy), seen as (..., T, C, L + 1)

@@ -129,7 +129,13 @@ class Template:
 
     # -- builders --------------------------------------------------------------------------
     @classmethod
-    def chain(cls, length: int, self_loops: bool | Iterable[int] = True, epsilons: bool = False) -> Template:
+    def chain(
+        cls,
+        length: int,
+        self_loops: bool | Iterable[int] = True,
+        epsilons: bool = False,
+        final: int | Iterable[int] | None = None,
+    ) -> Template:
         """A chain of states ``0..length``: SoPa patterns and n-gram rational RNNs.
 
         Token arc ``j`` (for ``j = 0..length-1``) is the main arc ``j -> j+1``; the
@@ -146,16 +152,21 @@ class Template:
                 accumulating (Peng et al. 2018).
             epsilons: add an epsilon arc ``j -> j+1`` beside every main arc (SoPa's
                 epsilon transitions, which skip a pattern position).
+            final: the final state(s), default ``length``; ``range(1, L + 1)`` makes
+                every state after the first final, so a span's score is the ⊕ over
+                the states it reaches (a rational RNN whose output sums its states).
 
         Raises:
             ValueError: for a length below 1.
-            UnknownStateError: for a self-loop state outside ``0..length``.
+            UnknownStateError: for a self-loop or final state outside ``0..length``.
 
         Examples:
             >>> Template.chain(2, self_loops=range(1, 3)).loop_states   # bigram rational RNN
             (1, 2)
             >>> Template.chain(3, self_loops=False, epsilons=True).epsilons
             ((0, 1), (1, 2), (2, 3))
+            >>> Template.chain(2, self_loops=range(1, 3), final=range(1, 3)).final_states
+            (1, 2)
         """
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
             raise ValueError(f"a chain needs length >= 1 (the number of main arcs), got {length!r}")
@@ -171,7 +182,7 @@ class Template:
                 raise UnknownStateError(f"self-loop state {bad[0]} is not a state of a chain of length {length} (0..{length})")
         arcs = [(j, j + 1) for j in range(length)] + [(q, q) for q in loops]
         eps = [(j, j + 1) for j in range(length)] if epsilons else []
-        template = cls(length + 1, arcs, epsilons=eps, initial=0, final=length)
+        template = cls(length + 1, arcs, epsilons=eps, initial=0, final=length if final is None else final)
         template.chain_length = length
         return template
 
