@@ -11,7 +11,10 @@ Examples:
 
 from rational.models.base import Encoder, EncoderOutput
 from rational.models.baselines import GRU, LSTM, Elman
+from rational.models.cnn import CNN
 from rational.models.heads import LanguageModel, LanguageModelOutput, TextClassifier
+from rational.models.qrnn import QRNN
+from rational.models.rational_rnn import RationalRNN
 from rational.models.registry import (
     ENCODERS,
     ModelConfig,
@@ -20,17 +23,24 @@ from rational.models.registry import (
     encoder_options,
     register_encoder,
 )
+from rational.models.sopa import SoPa
+from rational.models.sru import SRU
 
 __all__ = [
+    "CNN",
     "ENCODERS",
     "GRU",
     "LSTM",
+    "QRNN",
+    "SRU",
     "Elman",
     "Encoder",
     "EncoderOutput",
     "LanguageModel",
     "LanguageModelOutput",
     "ModelConfig",
+    "RationalRNN",
+    "SoPa",
     "TextClassifier",
     "build_encoder",
     "build_model",

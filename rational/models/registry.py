@@ -29,7 +29,12 @@ from torch import nn
 from rational.errors import ConfigError
 from rational.models.base import Encoder
 from rational.models.baselines import GRU, LSTM, Elman
+from rational.models.cnn import CNN
 from rational.models.heads import LanguageModel, TextClassifier
+from rational.models.qrnn import QRNN
+from rational.models.rational_rnn import RationalRNN
+from rational.models.sopa import SoPa
+from rational.models.sru import SRU
 
 __all__ = ["ENCODERS", "TASKS", "ModelConfig", "build_encoder", "build_model", "encoder_options", "register_encoder"]
 
@@ -38,6 +43,11 @@ ENCODERS: dict[str, Callable[..., Encoder]] = {
     "elman": Elman,
     "gru": GRU,
     "lstm": LSTM,
+    "sopa": SoPa,
+    "rrnn": RationalRNN,
+    "qrnn": QRNN,
+    "sru": SRU,
+    "cnn": CNN,
 }
 
 #: The tasks a model can be built for: classification and language modeling.
