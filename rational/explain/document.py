@@ -98,14 +98,9 @@ class DocumentExplanation:
         for item in self.patterns[:top]:
             color = "#cdeccd" if item.contribution >= 0 else "#f6cccc"
             start, end = (item.span.start, item.span.end) if item.span is not None else (0, 0)
-            words = []
-            for i, token in enumerate(self.tokens):
-                text = html.escape(token)
-                if i == start and end > start:
-                    words.append(f'<mark style="background:{color}">')
-                words.append(text)
-                if i == end - 1 and end > start:
-                    words.append("</mark>")
+            words = [html.escape(token) for token in self.tokens]
+            if end > start:
+                words[start:end] = [f'<mark style="background:{color}">{" ".join(words[start:end])}</mark>']
             rows.append(
                 f"<tr><td>{html.escape(item.name)}</td><td>{item.contribution:+.4f}</td>"
                 f"<td>{item.feature:.4g}</td><td>{' '.join(words)}</td></tr>"

@@ -84,18 +84,14 @@ class ExtractedClassifier:
         columns = [np.asarray(machine.score_batch(words), dtype=np.float64) for machine in self.automata]
         return np.stack(columns, axis=1) if columns else np.zeros((len(words), 0))
 
-    def _bank_documents(self, scores: np.ndarray) -> list[torch.Tensor]:
-        out, start = [], 0
-        for bank in self.model.banks:
-            dtype = next(bank.parameters()).dtype
-            out.append(torch.as_tensor(scores[:, start : start + bank.copies], dtype=dtype))
-            start += bank.copies
-        return out
+    def head_input(self, scores: np.ndarray) -> torch.Tensor:
+        """What the model's head reads ``(N, P)``, from the automata's scores ``(N, P)``."""
+        dtype = next(self.model.banks[0].parameters()).dtype
+        return self.model.head_input_from_automata(torch.as_tensor(scores, dtype=dtype))
 
     def head_logits(self, scores: np.ndarray) -> np.ndarray:
-        """``(N, K)`` class logits of pattern scores ``(N, P)`` (the head on them)."""
-        features = self.model.features(self._bank_documents(scores))
-        return self.model.logits(features).to(torch.float64).numpy()
+        """``(N, K)`` class logits of the automata's scores ``(N, P)`` (the head on them)."""
+        return self.model.logits(self.head_input(scores)).to(torch.float64).numpy()
 
     def logits(self, documents: Sequence[str | Sequence[str]]) -> np.ndarray:
         """``(N, K)`` class logits: the head on the automata's scores."""
@@ -142,27 +138,8 @@ def extract(
         if unknown:
             raise ConfigError(f"word {unknown[0]!r} is not in the model's vocabulary")
         words = list(dict.fromkeys(vocab))
-    ids = [model.index[w] for w in words]
-    automata = []
-    for pattern in model.patterns:
-        module = pattern.module
-        if model.embedding_table is None:
-            machine = _renamed(module.to_wfsa(ids, copy=pattern.copy, top_k=top_k), words)
-        else:
-            vectors = model.embedding_table[ids].to(torch.float64)
-            machine = module.to_wfsa(words, vectors, copy=pattern.copy, top_k=top_k)
-        automata.append(machine)
+    automata = [model.automaton(pattern, words, top_k) for pattern in model.patterns]
     return ExtractedClassifier(model, automata, top_k, source)
-
-
-def _renamed(machine: WFSA, words: list[str]) -> WFSA:
-    """A lexical export's machine over ``words`` (its symbol ``i`` stands for ``words[i]``)."""
-    from rational.symbols import SymbolTable
-
-    src, label, dst, weight = machine.arc_arrays
-    alphabet = SymbolTable(words)
-    return WFSA.from_arrays(machine.semiring, alphabet, machine.initial_weights, machine.final_weights,
-                            src, label, dst, weight, validate=False)
 
 
 @dataclass(frozen=True)
@@ -172,8 +149,8 @@ class FidelityGroup:
     Attributes:
         documents: how many.
         agreement: the percentage on which the extraction predicts the model's class.
-        score_error: the mean absolute difference of the pattern scores (over the
-            documents and patterns where both are finite).
+        score_error: the mean absolute difference of the pattern scores as the head
+            reads them (over the documents and patterns where both are finite).
         mismatched_matches: pattern scores finite in one and not the other.
     """
 
@@ -261,12 +238,15 @@ def fidelity(
     model_scores, model_logits = [], []
     for start in range(0, len(documents), batch_size):
         ids, mask = model.encode(documents[start : start + batch_size])
-        model_scores.append(model.pattern_scores(ids, mask).numpy())
-        model_logits.append(model.logits(model.head_input(ids, mask)).to(torch.float64).numpy())
+        features = model.head_input(ids, mask)
+        model_scores.append(features.to(torch.float64).numpy())
+        model_logits.append(model.logits(features).to(torch.float64).numpy())
     scores = np.concatenate(model_scores)
     predictions = np.argmax(np.concatenate(model_logits), axis=-1)
-    extracted_scores = extracted.pattern_scores(documents)
-    extracted_predictions = np.argmax(extracted.head_logits(extracted_scores), axis=-1)
+    automata_scores = extracted.pattern_scores(documents)
+    extracted_features = extracted.head_input(automata_scores)
+    extracted_scores = extracted_features.to(torch.float64).numpy()
+    extracted_predictions = np.argmax(model.logits(extracted_features).to(torch.float64).numpy(), axis=-1)
     lengths = np.asarray([len(model.tokens(d)) for d in documents])
     everything = np.ones(len(documents), dtype=bool)
     groups = [_group(predictions, extracted_predictions, scores, extracted_scores, everything)]

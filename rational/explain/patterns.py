@@ -39,7 +39,9 @@ from torch import nn
 
 from rational.errors import ConfigError, ShapeError
 from rational.nn.compile import NeuralWFSA
+from rational.symbols import SymbolTable
 from rational.train.vocab import PAD, UNK, Tokenizer, Vocabulary
+from rational.wfsa import WFSA
 
 __all__ = ["Pattern", "PatternModel", "as_pattern_model", "documents_of"]
 
@@ -86,9 +88,17 @@ class PatternModel:
         head: maps the head's input ``(B, P)`` to class logits ``(B, K)``; ``None``
             for bare automata.
         features: maps the banks' document scores (a list of ``(B, copies)``
-            tensors in their semirings) to the head's input; concatenation by default.
+            tensors in their semirings) to the head's input, one column per
+            pattern; concatenation by default.
         tokenizer: splits a text given as one string (whitespace by default).
         labels: the class names, in class-id order.
+        scorer: computes the head's input from ids and mask by the model's own
+            forward pass, instead of ``features`` on the banks' scores.
+        exporter: ``(pattern, words, vectors or ids, top_k) -> WFSA``: a pattern's
+            automaton over words, scoring documents on the scale that
+            ``from_automata`` reads (default: the bank's ``to_wfsa``).
+        from_automata: maps the exported automata's scores ``(N, P)`` to the head's
+            input (default: ``features`` on them).
 
     Raises:
         ConfigError: for no banks, banks that read different inputs, or
@@ -104,6 +114,9 @@ class PatternModel:
         features: Features | None = None,
         tokenizer: Tokenizer | None = None,
         labels: Sequence[str] | None = None,
+        scorer: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        exporter: Callable[..., WFSA] | None = None,
+        from_automata: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> None:
         banks = list(banks)
         if not banks:
@@ -136,6 +149,9 @@ class PatternModel:
             self.embedding_table = None
         self.head = head
         self.features = features or _concatenate
+        self.scorer = scorer
+        self.exporter = exporter
+        self.from_automata = from_automata
         self.tokenizer = tokenizer or Tokenizer()
         self.labels = list(labels) if labels is not None else None
         self.patterns: list[Pattern] = []
@@ -207,9 +223,32 @@ class PatternModel:
         return torch.cat([d.to(torch.float64) for d in self.bank_documents(ids, mask)], dim=-1)
 
     def head_input(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """What the head reads ``(B, P)``."""
+        """What the head reads ``(B, P)``, one column per pattern."""
         with torch.no_grad():
+            if self.scorer is not None:
+                return self.scorer(ids, mask)
             return self.features(self.bank_documents(ids, mask))
+
+    def automaton(self, pattern: Pattern, words: Sequence[str], top_k: int | None = None) -> WFSA:
+        """``pattern`` exported over ``words`` (each in the vocabulary), every arc
+        keeping its ``top_k`` best words (all of them with ``None``: exact)."""
+        ids = [self.index[w] for w in words]
+        inputs: Any = ids if self.embedding_table is None else self.embedding_table[ids].to(torch.float64)
+        if self.exporter is not None:
+            return self.exporter(pattern, list(words), inputs, top_k)
+        if self.embedding_table is None:
+            return _renamed(pattern.module.to_wfsa(ids, copy=pattern.copy, top_k=top_k), list(words))
+        return pattern.module.to_wfsa(list(words), inputs, copy=pattern.copy, top_k=top_k)
+
+    def head_input_from_automata(self, scores: torch.Tensor) -> torch.Tensor:
+        """The head's input ``(N, P)`` from the exported automata's scores ``(N, P)``."""
+        if self.from_automata is not None:
+            return self.from_automata(scores)
+        split, start = [], 0
+        for bank in self.banks:
+            split.append(scores[:, start : start + bank.copies])
+            start += bank.copies
+        return self.features(split)
 
     def logits(self, features: torch.Tensor) -> torch.Tensor:
         """The head's class logits for head inputs ``(B, P)``.
@@ -244,6 +283,13 @@ class PatternModel:
         if isinstance(which, bool) or not isinstance(which, int) or not 0 <= which < len(self.patterns):
             raise ConfigError(f"pattern must be an index 0..{len(self.patterns) - 1}, got {which!r}")
         return self.patterns[which]
+
+
+def _renamed(machine: WFSA, words: list[str]) -> WFSA:
+    """A lexical export's machine over ``words`` (its symbol ``i`` stands for ``words[i]``)."""
+    src, label, dst, weight = machine.arc_arrays
+    return WFSA.from_arrays(machine.semiring, SymbolTable(words), machine.initial_weights, machine.final_weights,
+                            src, label, dst, weight, validate=False)
 
 
 def documents_of(dataset: Any) -> list[Sequence[str] | str]:
@@ -299,20 +345,49 @@ def as_pattern_model(
         checkpoint, model = model, model.model
         vocab = checkpoint.vocab if vocab is None else vocab
     encoder = getattr(model, "encoder", None)
-    if encoder is None or not hasattr(encoder, "pattern_banks"):
+    banks = _encoder_banks(encoder)
+    if banks is None:
         raise ConfigError(
             f"cannot read {type(model).__name__} as automata: explanation needs a NeuralWFSA or a classifier "
-            "whose encoder holds NeuralWFSA banks (such as SoPa)"
+            "whose encoder holds one NeuralWFSA per group of patterns (such as SoPa)"
         )
     if vocab is None:
         raise ConfigError("give the vocabulary (vocab=...) the classifier was trained with")
     model.eval()
+    embedding = model.embedding
+
+    def scorer(ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return encoder(embedding(ids), mask).pooled
+
+    def exporter(pattern: Pattern, words: list[str], vectors: torch.Tensor, top_k: int | None) -> WFSA:
+        return encoder.to_wfsa(words, vectors, copy=pattern.index, top_k=top_k)
+
     return PatternModel(
-        encoder.pattern_banks(),
+        banks,
         vocab,
-        model.embedding,
+        embedding,
         head=model.output,
-        features=getattr(encoder, "pattern_features", None),
         tokenizer=checkpoint.tokenizer if checkpoint is not None else None,
         labels=checkpoint.labels if checkpoint is not None else None,
+        scorer=scorer,
+        exporter=exporter,
+        from_automata=_no_match_as_zero,
     )
+
+
+def _no_match_as_zero(scores: torch.Tensor) -> torch.Tensor:
+    """Automata scores as a pattern encoder pools them: a pattern that matches
+    nowhere (``-inf`` in max-plus) reads as 0."""
+    return torch.where(torch.isfinite(scores), scores, torch.zeros_like(scores))
+
+
+def _encoder_banks(encoder: Any) -> list[NeuralWFSA] | None:
+    """The banks of a pattern encoder: one :class:`~rational.nn.NeuralWFSA` per group
+    of patterns in ``encoder.patterns``, whose copies are the pooled outputs in order,
+    and a ``to_wfsa(vocab, embeddings, copy, top_k)`` exporting pattern ``copy``."""
+    banks = list(getattr(encoder, "patterns", None) or [])
+    if not banks or not all(isinstance(bank, NeuralWFSA) for bank in banks) or not hasattr(encoder, "to_wfsa"):
+        return None
+    if sum(bank.copies for bank in banks) != getattr(encoder, "output_size", -1):
+        return None
+    return banks
