@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rational.errors import RationalError
+from rational.explain import commands as explain_commands
 from rational.hierarchy import commands as hierarchy_commands
 from rational.train import commands as train_commands
 
@@ -72,6 +73,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "evaluate": ("evaluate a saved checkpoint on a data file", train_commands.add_evaluate, train_commands.run_evaluate),
     "synthetic": ("write a synthetic data set (sentiment or a small language)", train_commands.add_synthetic, train_commands.run_synthetic),
     "hierarchy": ("train architectures on formal languages and compare with the theory", hierarchy_commands.add_hierarchy, hierarchy_commands.run_hierarchy),
+    "explain": ("explain a trained classifier: patterns as automata, top spans, fidelity of extraction", explain_commands.add_explain, explain_commands.run_explain),
 }
 
 
