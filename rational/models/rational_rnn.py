@@ -31,6 +31,8 @@ Examples:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -38,10 +40,12 @@ from torch import Tensor, nn
 
 from rational.errors import ConfigError
 from rational.models.chain import ChainCell, ChainEncoder, _project, finite_or_zero, semiring_option
+from rational.models.sopa import length_spec
 from rational.nn.template import Template
 from rational.semirings import MaxPlus, Real, Semiring
+from rational.wfsa import WFSA
 
-__all__ = ["OUTPUTS", "RationalCell", "RationalRNN"]
+__all__ = ["OUTPUTS", "MixedRationalCell", "RationalCell", "RationalRNN"]
 
 #: How a unit's states make its cell value: their sum, or the last state alone.
 OUTPUTS = ("sum", "last")
@@ -86,14 +90,49 @@ class RationalCell(ChainCell):
         return torch.tanh(cells)
 
 
+class MixedRationalCell(nn.Module):
+    """One layer of rational units of several orders (what pruning leaves; Dodge et
+    al. 2019): a :class:`RationalCell` per order, their outputs side by side.
+
+    Args:
+        input_size: the size of the vectors it reads.
+        orders: ``(n, units)`` pairs, in output order.
+        semiring, output, output_gate: as for :class:`RationalCell`.
+    """
+
+    def __init__(
+        self, input_size: int, orders: list[tuple[int, int]], semiring: Semiring, output: str, output_gate: bool
+    ) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = sum(count for _, count in orders)
+        self.cells = nn.ModuleList(RationalCell(input_size, count, n, semiring, output, output_gate) for n, count in orders)
+
+    def forward(self, x: Tensor, mask: Tensor, lengths: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        """As :meth:`ChainCell.forward`; the state holds one entry per order."""
+        states = [None] * len(self.cells) if state is None else state
+        results = [cell(x, mask, lengths, part) for cell, part in zip(self.cells, states)]
+        return torch.cat([hidden for hidden, _ in results], dim=-1), tuple(final for _, final in results)
+
+    def to_wfsa(self, vocab, embeddings: Tensor, unit: int, top_k: int | None) -> WFSA:
+        """As :meth:`ChainCell.to_wfsa`, for the unit's own cell."""
+        for cell in self.cells:
+            if unit < cell.hidden_size:
+                return cell.to_wfsa(vocab, embeddings, unit, top_k)
+            unit -= cell.hidden_size
+        raise ValueError(f"unit must be 0..{self.hidden_size - 1}")
+
+
 class RationalRNN(ChainEncoder):
     """The ``n``-gram rational RNN of Peng et al. (2018), as stacked chain automata.
 
     Args:
         input_size: the embedding dimension ``D``.
         n: the n-gram order: states ``1..n`` after the start state (1 is the
-            unigram forget-mult, 2 the bigram model).
-        hidden_size: units per direction.
+            unigram forget-mult, 2 the bigram model); or units of several orders,
+            ``{order: units}`` (as SoPa's ``pattern_lengths``: a mapping, its JSON
+            form, or ``"4:10,1:5"``), in output order, as pruning leaves them.
+        hidden_size: units per direction (with several orders: their total).
         layers: stacked layers.
         semiring: ``"Real"`` (default) or ``"MaxPlus"`` (or the semiring objects).
         output: ``"sum"`` (the cell value sums the unit's states) or ``"last"``.
@@ -111,12 +150,15 @@ class RationalRNN(ChainEncoder):
         >>> unigram = RationalRNN(4, n=1, hidden_size=2, output_gate=False)
         >>> unigram.forward_cells[0].template
         Template(chain of length 1, 2 states, 2 token arcs, 0 epsilon arcs, initial (0,), final (1,))
+        >>> mixed = RationalRNN(4, n={3: 2, 1: 5}, hidden_size=7)
+        >>> [cell.n for cell in mixed.forward_cells[0].cells], mixed.output_size
+        ([3, 1], 7)
     """
 
     def __init__(
         self,
         input_size: int,
-        n: int = 2,
+        n: int | Mapping[int, int] | str = 2,
         hidden_size: int = 100,
         layers: int = 1,
         semiring: Semiring | str = "Real",
@@ -126,8 +168,18 @@ class RationalRNN(ChainEncoder):
         dropout: float = 0.0,
         pooling: str = "last",
     ) -> None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ConfigError(f"RationalRNN needs an order n >= 1 (states after the start state), got {n!r}")
+        if isinstance(n, int) and not isinstance(n, bool):
+            if n < 1:
+                raise ConfigError(f"RationalRNN needs an order n >= 1 (states after the start state), got {n!r}")
+            self.orders = [(n, hidden_size)]
+        else:
+            self.orders = length_spec(n, "n", "RationalRNN")
+            if hidden_size != sum(count for _, count in self.orders):
+                raise ConfigError(
+                    f"RationalRNN with units of several orders {n!r} needs hidden_size equal to their total "
+                    f"({sum(count for _, count in self.orders)}), got {hidden_size!r}"
+                )
+            n = {order: count for order, count in self.orders}
         if output not in OUTPUTS:
             raise ConfigError(f"RationalRNN output must be one of {', '.join(OUTPUTS)}, got {output!r}")
         self.n = n
@@ -136,7 +188,9 @@ class RationalRNN(ChainEncoder):
         self.output_gate = bool(output_gate)
         super().__init__(input_size, hidden_size, layers, bidirectional, dropout, pooling)
 
-    def make_cell(self, input_size: int) -> RationalCell:
+    def make_cell(self, input_size: int) -> RationalCell | MixedRationalCell:
+        if isinstance(self.n, dict):
+            return MixedRationalCell(input_size, self.orders, self.semiring, self.output, self.output_gate)
         return RationalCell(input_size, self.hidden_size, self.n, self.semiring, self.output, self.output_gate)
 
     def extra_repr(self) -> str:
