@@ -18,6 +18,7 @@ from rational.errors import RationalError
 from rational.explain import commands as explain_commands
 from rational.hierarchy import commands as hierarchy_commands
 from rational.train import commands as train_commands
+from rational.train.sparsity import commands as sparsity_commands
 
 __all__ = ["COMMANDS", "main"]
 
@@ -71,6 +72,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "draw": ("draw a saved WFSA with graphviz", _add_draw, _run_draw),
     "train": ("train a model on text files and save a checkpoint", train_commands.add_train, train_commands.run_train),
     "evaluate": ("evaluate a saved checkpoint on a data file", train_commands.add_evaluate, train_commands.run_evaluate),
+    "prune": ("remove the states group lasso zeroed from a checkpoint's automata", sparsity_commands.add_prune, sparsity_commands.run_prune),
     "synthetic": ("write a synthetic data set (sentiment or a small language)", train_commands.add_synthetic, train_commands.run_synthetic),
     "hierarchy": ("train architectures on formal languages and compare with the theory", hierarchy_commands.add_hierarchy, hierarchy_commands.run_hierarchy),
     "explain": ("explain a trained classifier: patterns as automata, top spans, fidelity of extraction", explain_commands.add_explain, explain_commands.run_explain),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rational.errors import ConfigError
+from rational.train.sparsity import commands as sparsity_commands
 
 __all__ = ["add_evaluate", "add_synthetic", "add_train", "run_evaluate", "run_synthetic", "run_train"]
 
@@ -85,6 +86,7 @@ def add_train(parser: argparse.ArgumentParser) -> None:
     training = parser.add_argument_group("training")
     for flag, _, kind, help_text in _TRAINING_OPTIONS:
         training.add_argument(flag, type=kind, default=None, help=help_text)
+    sparsity_commands.add_train_options(parser)
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for torch (default: torch's choice; 1 is often fastest for small models)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines")
@@ -135,11 +137,12 @@ def run_train(args: argparse.Namespace) -> int:
     if args.resume:
         given = _given(args, ["model", "task", "train", "dev", "test", *_DATA_OPTIONS, *_MODEL_OPTIONS])
         given.update({flag: True for flag, name, _, _ in _TRAINING_OPTIONS if getattr(args, name) is not None})
+        given.update({flag: True for flag in sparsity_commands.sparsity_given(args)})
         if given:
             names = ", ".join("--" + name.lstrip("-").replace("_", "-") for name in given)
             raise ConfigError(f"with --resume every setting comes from {args.out}/config.json; drop {names}")
         try:
-            result = resume(args.out, quiet=args.quiet or args.json or None)
+            result = resume(args.out, quiet=args.quiet or args.json or None, **sparsity_commands.resume_hooks(args.out))
         except KeyboardInterrupt:
             return _interrupted(args.out)
     else:
@@ -161,9 +164,10 @@ def run_train(args: argparse.Namespace) -> int:
             settings["clip"] = None
         training = TrainerConfig(**settings, quiet=args.quiet)
         encoder, head = _model_options(args)
-        try:
-            result = train(
-                args.out,
+
+        def run(out: Any, **hooks: Any) -> Any:
+            return train(
+                out,
                 data=data,
                 task=args.task or "classify",
                 model=args.model,
@@ -171,7 +175,12 @@ def run_train(args: argparse.Namespace) -> int:
                 embedding_dim=args.embedding_dim,
                 training=training,
                 **head,
+                **hooks,
             )
+
+        log = (lambda line: print(line, file=sys.stderr)) if not args.quiet else (lambda line: None)
+        try:
+            result = sparsity_commands.train_or_search(args, run, log)
         except KeyboardInterrupt:
             return _interrupted(args.out)
     if args.json:

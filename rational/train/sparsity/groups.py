@@ -120,10 +120,10 @@ class SparsityAdapter:
     Subclasses implement :meth:`blocks` and, for pruning, :meth:`rebuild`.
     """
 
-    #: Whether the module's outputs read every state (so a chain can be cut after
-    #: its last live state). An adapter of a module that reads only the last state
-    #: sets it ``False``: then an automaton is kept whole or dropped.
-    cuttable: bool = True
+    def cuttable(self, module: nn.Module) -> bool:
+        """Whether the module's outputs read every state, so that a chain can be cut
+        after its last live state; otherwise an automaton is kept whole or dropped."""
+        return True
 
     def blocks(self, module: nn.Module, name: str) -> list[ChainBlock]:  # pragma: no cover - interface
         """The module's chain blocks."""

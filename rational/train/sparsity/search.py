@@ -24,7 +24,7 @@ from typing import Any
 from torch import nn
 
 from rational.errors import ConfigError
-from rational.train.sparsity.prune import pruned_lengths
+from rational.train.sparsity.pruning import pruned_lengths
 
 __all__ = ["SearchResult", "Trial", "search_lambda", "states_at"]
 
@@ -61,7 +61,7 @@ class SearchResult:
 
 
 def states_at(threshold: float) -> Callable[[nn.Module], int]:
-    """A counter for :func:`search_lambda`: the states :func:`~rational.train.sparsity.prune`
+    """A counter for :func:`search_lambda`: the states :func:`~rational.train.sparsity.pruning.prune`
     would keep at ``threshold`` in a trained model."""
 
     def count(model: nn.Module) -> int:

@@ -115,7 +115,7 @@ def pruned_lengths(model: nn.Module, threshold: float) -> list[Tensor]:
     encoder, adapter, _ = _encoder_and_adapter(model)
     blocks = chain_blocks(encoder)
     lengths = live_lengths(group_norms(encoder), float(threshold))
-    if not adapter.cuttable:
+    if not adapter.cuttable(encoder):
         lengths = [torch.where(keep == block.length, keep, torch.zeros_like(keep)) for keep, block in zip(lengths, blocks)]
     return lengths
 
