@@ -50,12 +50,15 @@ def add_train(parser: argparse.ArgumentParser) -> None:
         "  rational train --model lstm --train train.txt --dev dev.txt --test test.txt --out runs/lstm\n"
         "  rational train --model lstm --train sst_trees/train.txt --phrases --lowercase \\\n"
         "      --dev sst2/stsa.binary.dev --out runs/sst --epochs 3\n"
-        "  rational train --model lstm --task lm --train ptb.train.txt --dev ptb.valid.txt --out runs/lm\n"
+        "  rational train --model sopa --option pattern_lengths=5:50,4:50,3:50,2:50 --mlp-hidden 25 \\\n"
+        "      --train train.txt --dev dev.txt --out runs/sopa\n"
+        "  rational train --model rrnn --option n=2 --hidden-size 256 --layers 2 --task lm \\\n"
+        "      --train ptb.train.txt --dev ptb.valid.txt --out runs/lm\n"
         "  rational train --resume --out runs/lstm      # continue an interrupted run"
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     what = parser.add_argument_group("what to train")
-    what.add_argument("--model", help="model name: lstm, gru, elman, or another registered model")
+    what.add_argument("--model", help="model name: sopa, rrnn, qrnn, sru, cnn, lstm, gru, elman, or another registered model")
     what.add_argument("--task", choices=("classify", "lm"), default=None, help="classify (default) or lm")
     what.add_argument("--out", required=True, help="output folder: checkpoint, metrics, training state")
     what.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (other settings come from its config.json)")
