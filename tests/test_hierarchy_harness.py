@@ -62,25 +62,29 @@ def test_every_model_maps_to_a_theory_entry():
     keys = {name: spec.theory for name, spec in MODELS.items()}
     assert keys == {
         "elman": "elman", "gru": "gru", "lstm": "lstm", "qrnn": "qrnn-f", "qrnn-ifo": "qrnn", "sru": "sru",
-        "rrnn-unigram": "rational-unigram", "rrnn-bigram": "rational-bigram", "sopa": "sopa", "cnn": "cnn",
-        "wfsa": None,
+        "rrnn-unigram": "rational-unigram", "rrnn-bigram": "rational-bigram", "sopa": "sopa-maxtimes",
+        "cnn": "cnn", "wfsa": None,
     }
     assert all(key in ARCHITECTURES for key in keys.values() if key is not None)
 
 
 def test_theory_key_reads_options_and_registered_defaults(monkeypatch):
-    assert theory_key("qrnn", {"pooling": "ifo"}) == "qrnn"
-    assert theory_key("qrnn", {"pooling": "fo"}) == "qrnn-f"
+    assert theory_key("qrnn", {"gates": "ifo"}) == "qrnn"
+    assert theory_key("qrnn", {"gates": "fo"}) == "qrnn-f"
     assert theory_key("rrnn", {"n": 3}) is None  # no theory entry for trigrams
+    assert theory_key("rrnn", {"n": 1, "semiring": "MaxPlus"}) is None  # nor for max-plus rational RNNs
     assert theory_key("sopa", {"semiring": "MaxTimes"}) == "sopa-maxtimes"
+    assert theory_key("sopa", {"semiring": "MaxPlus"}) is None  # affine arc scores: no theory entry
     assert theory_key("no-such-model") is None
 
-    def bigram_by_default(input_size: int, hidden_size: int = 4, n: int = 2) -> GRU:
+    def bigram_by_default(input_size: int, hidden_size: int = 4, n: int = 2, gates: str = "ifo") -> GRU:
         return GRU(input_size, hidden_size)
 
     monkeypatch.setitem(ENCODERS, "rrnn", bigram_by_default)
-    assert theory_key("rrnn") == "rational-bigram"  # the builder's default n
+    monkeypatch.setitem(ENCODERS, "qrnn", bigram_by_default)
+    assert theory_key("rrnn") == "rational-bigram"  # the builder's defaults
     assert theory_key("rrnn", {"n": 1}) == "rational-unigram"
+    assert theory_key("qrnn") == "qrnn"
 
 
 def _strings(language, data):

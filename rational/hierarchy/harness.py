@@ -626,7 +626,7 @@ def run_sweep(
         config: the sweep.
         out: the output folder (``runs/`` holds one JSON result per run).
         jobs: worker processes (default: the number of cores); ``1`` runs in this
-            process, one after the other.
+            process, one after the other (with one torch thread, restored afterwards).
         progress: receives a line per finished run (default: standard error).
 
     Returns:
@@ -670,8 +670,15 @@ def run_sweep(
         )
 
     if jobs == 1 or len(todo) <= 1:
-        for run in todo:
-            finished(run, _execute(run, str(out)))
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # as in the pool: these small models only lose time to more threads
+        try:
+            for run in todo:
+                finished(run, _execute(run, str(out)))
+        finally:
+            torch.set_num_threads(threads)
     else:
         context = multiprocessing.get_context("spawn")  # no fork after torch started its threads
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context, initializer=_init_worker) as pool:

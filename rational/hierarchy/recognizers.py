@@ -23,7 +23,7 @@ Examples:
     >>> import torch
     >>> from rational.hierarchy.languages import get_language
     >>> from rational.hierarchy.recognizers import build_recognizer, theory_key
-    >>> theory_key("qrnn", {"pooling": "fo"}), theory_key("rrnn", {"n": 2})
+    >>> theory_key("qrnn", {"gates": "fo"}), theory_key("rrnn", {"n": 2})
     ('qrnn-f', 'rational-bigram')
     >>> parity = get_language("parity")
     >>> automaton = build_recognizer("wfsa", parity, "membership")
@@ -77,12 +77,16 @@ class ModelSpec:
             the compiled automaton.
         options: encoder options that make it this architecture (on top of the
             harness's size settings).
+        size: the encoder options that give it about ``hidden_size`` units, for
+            encoders without a ``hidden_size`` option (SoPa's patterns, the CNN's
+            filters); ``None`` passes ``hidden_size`` itself.
     """
 
     name: str
     title: str
     encoder: str | None
     options: Mapping[str, Any] = field(default_factory=dict)
+    size: Callable[[int], dict[str, Any]] | None = None
 
     @property
     def trainable(self) -> bool:
@@ -107,13 +111,17 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("elman", "Elman RNN", "elman"),
         ModelSpec("gru", "GRU", "gru"),
         ModelSpec("lstm", "LSTM", "lstm"),
-        ModelSpec("qrnn", "QRNN (fo, tied gates)", "qrnn", {"pooling": "fo"}),
-        ModelSpec("qrnn-ifo", "QRNN (ifo, input gate)", "qrnn", {"pooling": "ifo"}),
+        # a window of two inputs, as Bradbury et al. and the theory's recurrence
+        ModelSpec("qrnn", "QRNN (fo, tied gates)", "qrnn", {"gates": "fo", "window": 2}),
+        ModelSpec("qrnn-ifo", "QRNN (ifo, input gate)", "qrnn", {"gates": "ifo", "window": 2}),
         ModelSpec("sru", "SRU", "sru"),
         ModelSpec("rrnn-unigram", "rational RNN (unigram)", "rrnn", {"n": 1}),
         ModelSpec("rrnn-bigram", "rational RNN (bigram)", "rrnn", {"n": 2}),
-        ModelSpec("sopa", "SoPa", "sopa"),
-        ModelSpec("cnn", "CNN", "cnn"),
+        # σ arc scores in MaxTimes and no epsilon arcs: the theory's sopa-maxtimes recurrence
+        ModelSpec("sopa", "SoPa (MaxTimes)", "sopa", {"semiring": "MaxTimes", "epsilons": False},
+                  size=lambda units: {"pattern_lengths": {length: max(1, units // 4) for length in (2, 3, 4, 5)}}),
+        # width 3, the theory's window
+        ModelSpec("cnn", "CNN", "cnn", size=lambda units: {"filters": {3: units}}),
         ModelSpec(AUTOMATON, "compiled automaton", None),
     ]
 }
@@ -129,19 +137,26 @@ def _option(encoder: str, options: Mapping[str, Any], name: str) -> Any:
     return None
 
 
+def _semiring_name(value: Any) -> str:
+    return str(getattr(value, "name", value)).lower()
+
+
 def _qrnn(options: Mapping[str, Any]) -> str:
     # a separate input gate makes counters (Merrill et al. 2020); tied gates do not
-    return "qrnn" if str(_option("qrnn", options, "pooling")).lower() == "ifo" else "qrnn-f"
+    return "qrnn" if str(_option("qrnn", options, "gates")).lower() == "ifo" else "qrnn-f"
 
 
 def _rrnn(options: Mapping[str, Any]) -> str | None:
+    if _semiring_name(_option("rrnn", options, "semiring") or "Real") != "real":
+        return None  # the theory's rational RNNs are the Real ones
     return {1: "rational-unigram", 2: "rational-bigram"}.get(_option("rrnn", options, "n"))
 
 
-def _sopa(options: Mapping[str, Any]) -> str:
-    semiring = _option("sopa", options, "semiring")
-    name = getattr(semiring, "name", semiring)
-    return "sopa-maxtimes" if str(name).lower() == "maxtimes" else "sopa"
+def _sopa(options: Mapping[str, Any]) -> str | None:
+    # MaxTimes scores arcs with σ, as the theory's sopa-maxtimes; the model's MaxPlus
+    # scores them with the affine score itself, which no theory entry describes
+    # (saturated, its best-span score grows without bound)
+    return "sopa-maxtimes" if _semiring_name(_option("sopa", options, "semiring")) == "maxtimes" else None
 
 
 #: registry name -> rule mapping its options to a theory entry, for the names that
@@ -161,7 +176,7 @@ def theory_key(encoder: str, options: Mapping[str, Any] | None = None) -> str | 
     theory has no entry for it.
 
     Examples:
-        >>> theory_key("lstm"), theory_key("qrnn", {"pooling": "ifo"}), theory_key("sopa", {"semiring": "MaxTimes"})
+        >>> theory_key("lstm"), theory_key("qrnn", {"gates": "ifo"}), theory_key("sopa", {"semiring": "MaxTimes"})
         ('lstm', 'qrnn', 'sopa-maxtimes')
     """
     options = dict(options or {})
@@ -299,8 +314,8 @@ def build_recognizer(
         name: a key of :data:`MODELS`.
         language: the language (its alphabet sizes the embedding and the outputs).
         objective: ``"membership"`` or ``"next-symbol"``.
-        hidden_size: the encoder's ``hidden_size`` when its builder takes one, and
-            the decoder's hidden units.
+        hidden_size: the encoder's size (``hidden_size``, or the options of the
+            architecture's ``size``) and the decoder's hidden units.
         embedding_dim: the embedding dimension (the encoder's input size).
         options: more encoder options (override the architecture's).
 
@@ -320,8 +335,10 @@ def build_recognizer(
             f"registered: {', '.join(sorted(ENCODERS))}"
         )
     merged = dict(spec.options)
-    if "hidden_size" in encoder_options(spec.encoder):
-        merged.setdefault("hidden_size", hidden_size)
+    if spec.size is not None:
+        merged.update(spec.size(hidden_size))
+    elif "hidden_size" in encoder_options(spec.encoder):
+        merged["hidden_size"] = hidden_size
     merged.update(options or {})
     encoder = build_encoder(spec.encoder, embedding_dim, merged)
     return Recognizer(encoder, len(language.alphabet), objective, outputs, decoder_hidden=hidden_size)

@@ -187,13 +187,19 @@ def _ordered(cells: Sequence[Cell]) -> tuple[list[str], list[str], dict[tuple[st
     return languages, models, {(c.language, c.model): c for c in cells}
 
 
+def _shown(value: float) -> str:
+    """Two decimals, truncated: a cell just under the threshold never shows as reaching it."""
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
 def _title(language: str) -> str:
     return get_language(language).title
 
 
 def table_markdown(cells: Sequence[Cell]) -> str:
     """Languages (rows) × architectures (columns): ``best (mean ± std) expected``,
-    with ✗ where measurement and theory disagree, and the majority baseline."""
+    with ✗ where measurement and theory disagree, and the majority baseline. The
+    best accuracy is truncated to two decimals (0.899 shows as 0.89)."""
     languages, models, table = _ordered(cells)
     lines = [
         "| language | majority | " + " | ".join(f"`{m}`" for m in models) + " |",
@@ -210,7 +216,7 @@ def table_markdown(cells: Sequence[Cell]) -> str:
                 continue
             spread = f" ({cell.mean:.2f} ± {cell.std:.2f})" if cell.runs > 1 else ""
             mark = " **✗**" if cell.disagrees else ""
-            entries.append(f"{cell.best:.2f}{spread} {cell.expected_label}{mark}")
+            entries.append(f"{_shown(cell.best)}{spread} {cell.expected_label}{mark}")
         title = _title(language).replace("|", "\\|")
         lines.append(f"| {title} (`{language}`) | {majority:.2f} | " + " | ".join(entries) + " |")
     return "\n".join(lines) + "\n"
@@ -284,7 +290,8 @@ def heatmap(cells: Sequence[Cell], path: str | Path, title: str | None = None) -
                 axes.text(j, i, "—", ha="center", va="center", fontsize=8, color="#555555")
                 continue
             shade = "black" if cell.best > 0.6 else "white"
-            axes.text(j, i, f"{cell.best:.2f}\n{cell.expected_label}", ha="center", va="center", fontsize=7, color=shade)
+            axes.text(j, i, f"{_shown(cell.best)}\n{cell.expected_label}", ha="center", va="center", fontsize=7,
+                      color=shade)
             if cell.disagrees:
                 axes.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="red", linewidth=2))
     axes.set_xticks(range(len(models)), models, rotation=35, ha="right", fontsize=8)
@@ -386,7 +393,8 @@ def write_report(
     markdown = out / "table.md"
     agree, decided = agreement(cells)
     notes = (
-        f"\nEach cell: the best test accuracy over seeds × learning rates (mean ± std over them), then the "
+        f"\nEach cell: the best test accuracy over seeds × learning rates (truncated to two decimals; mean ± std "
+        f"over them when there are several), then the "
         f"expected outcome (`*`: cited, Merrill et al. 2020); **✗**: measurement and theory disagree "
         f"(recognized means best ≥ {threshold:g}). Agreement: {agree}/{decided} cells with a yes/no expectation.\n"
     )
