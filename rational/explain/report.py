@@ -162,7 +162,7 @@ def write_report(
     importance = pattern_importance(model, docs)
     order = sorted(range(len(model.patterns)), key=lambda p: (-importance[p], p))
     shown = order if patterns is None else order[:patterns]
-    found = top_spans(model, docs, k=spans)
+    found = top_spans(model, docs, k=spans, distinct=True)
     seconds["spans"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -22,7 +22,6 @@ Examples:
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,11 +120,13 @@ def top_spans(
     vocab: Sequence[str] | None = None,
     embeddings: nn.Embedding | torch.Tensor | None = None,
     batch_size: int = 64,
+    distinct: bool = False,
 ) -> list[list[Span]]:
     """The ``k`` highest-scoring spans of every pattern in ``dataset``.
 
     Each document contributes at most one span per pattern (its best path), so
-    the ``k`` spans come from ``k`` different documents.
+    the ``k`` spans come from ``k`` different documents; with ``distinct`` they
+    also read ``k`` different word sequences (the best document of each).
 
     Args:
         model: anything :func:`~rational.explain.patterns.as_pattern_model` reads
@@ -135,6 +136,7 @@ def top_spans(
         vocab: the words, for a bare module.
         embeddings: a bare projected module's word vectors.
         batch_size: documents per Viterbi pass.
+        distinct: keep one span per word sequence.
 
     Returns:
         One list per pattern (indexed like ``model.patterns``), best first; ties
@@ -150,22 +152,23 @@ def top_spans(
     offsets = [0]
     for bank in model.banks:
         offsets.append(offsets[-1] + bank.copies)
-    # per pattern: a min-heap of (score, -document, span) holding the best k so far
-    heaps: list[list[tuple[float, int, Span]]] = [[] for _ in model.patterns]
+    # per pattern: the best k so far, by (score, -document); with distinct, one per text
+    kept: list[dict[Any, tuple[tuple[float, int], Span]]] = [{} for _ in model.patterns]
     for rows, b, paths, token_lists in viterbi_batches(model, documents, batch_size):
         for copy in range(model.banks[b].copies):
-            heap = heaps[offsets[b] + copy]
+            best = kept[offsets[b] + copy]
             column = paths.scores[:, copy]
-            for r in sorted(range(len(rows)), key=lambda r: (-column[r], rows[r]))[:k]:
+            candidates = sorted(range(len(rows)), key=lambda r: (-column[r], rows[r]))
+            for r in candidates if distinct else candidates[:k]:
                 score, document = float(column[r]), rows[r]
-                if score == float("-inf"):
-                    break
                 key = (score, -document)
-                if len(heap) == k and key <= heap[0][:2]:
+                if score == float("-inf") or (len(best) == k and key <= min(item[0] for item in best.values())):
                     break
                 span = Span(offsets[b] + copy, document, tuple(token_lists[document]), paths.path(r, copy))
-                if len(heap) == k:
-                    heapq.heapreplace(heap, (score, -document, span))
-                else:
-                    heapq.heappush(heap, (score, -document, span))
-    return [[span for _, _, span in sorted(heap, key=lambda item: (-item[0], -item[1]))] for heap in heaps]
+                slot = span.words if distinct else document
+                if slot in best and best[slot][0] >= key:
+                    continue
+                best[slot] = (key, span)
+                if len(best) > k:
+                    del best[min(best, key=lambda s: best[s][0])]
+    return [[span for _, span in sorted(best.values(), key=lambda item: item[0], reverse=True)] for best in kept]

@@ -103,3 +103,18 @@ def test_bad_arguments():
         top_spans(bank, [3], vocab=words, embeddings=torch.randn(3, 3))
     with pytest.raises(ConfigError, match="cannot read"):
         top_spans(torch.nn.Linear(2, 2), ["a"])
+
+
+def test_distinct_spans_are_the_best_word_sequences(trained):
+    documents = trained.train[:300]
+    model = trained.model
+    every = top_spans(model, documents, k=len(documents))
+    distinct = top_spans(model, documents, k=4, distinct=True, batch_size=50)
+    for pattern in model.patterns:
+        best_by_text: dict = {}
+        for span in every[pattern.index]:  # rank order: the first of each text is its best
+            best_by_text.setdefault(span.words, span)
+        expected = list(best_by_text.values())[:4]
+        got = distinct[pattern.index]
+        assert [(s.words, s.document) for s in got] == [(s.words, s.document) for s in expected]
+        assert len({s.words for s in got}) == len(got)
