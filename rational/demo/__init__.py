@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rational.demo import compile as compiling
 from rational.demo import core, hierarchy_runs, hierarchy_theory
+from rational.demo import explain as explaining
 from rational.report import Report, Section
 
 __all__ = ["DemoContext", "DemoResult", "SECTIONS", "run_demo"]
@@ -41,6 +42,7 @@ SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
     ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
     ("hierarchy-runs", "Capacity hierarchy: measured", hierarchy_runs.run),
+    ("explain", "Reading a trained model", explaining.run),
 ]
 
 
