@@ -34,8 +34,7 @@ import torch
 from torch import nn
 
 from rational.errors import ConfigError
-from rational.explain.patterns import Pattern, as_pattern_model
-from rational.nn.compile import NeuralWFSA
+from rational.explain.patterns import Pattern, as_pattern_model, carries_vocabulary
 from rational.nn.semiring_ops import from_working_numpy
 from rational.semirings import Real, Tropical
 from rational.symbols import SymbolTable
@@ -74,9 +73,9 @@ def pattern_automaton(
     Args:
         model: anything :func:`~rational.explain.patterns.as_pattern_model` reads.
         pattern: the pattern's index (or a :class:`~rational.explain.patterns.Pattern`).
-        vocab: the words to choose from: a bare module's vocabulary (all its
-            words, in id order), or, for a model that knows its vocabulary, a
-            subset of it (default: all of it).
+        vocab: the words to choose from: a bare module's or classifier's
+            vocabulary (all its words, in id order), or, for a model that knows its
+            vocabulary (a pattern model, a checkpoint), a subset of it (default: all).
         top_words: words per token arc.
         embeddings: a bare projected module's word vectors.
         include_special: also consider ``<pad>`` and ``<unk>``.
@@ -91,7 +90,7 @@ def pattern_automaton(
     """
     if isinstance(top_words, bool) or not isinstance(top_words, int) or top_words < 1:
         raise ConfigError(f"top_words must be a positive integer, got {top_words!r}")
-    bare = isinstance(model, NeuralWFSA)  # its vocab names its ids; otherwise vocab picks words
+    bare = not carries_vocabulary(model)  # then vocab names its ids; otherwise vocab picks words
     model = as_pattern_model(model, vocab if bare else None, embeddings)
     pattern = model.pattern(pattern)
     module, ring = pattern.module, pattern.module.working

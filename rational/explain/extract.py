@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from rational.errors import ConfigError
-from rational.explain.patterns import PatternModel, as_pattern_model, documents_of
+from rational.explain.patterns import PatternModel, as_pattern_model, carries_vocabulary, documents_of
 from rational.train.vocab import PAD
 from rational.wfsa import WFSA
 
@@ -113,9 +113,10 @@ def extract(
 
     Args:
         model: a classifier :func:`~rational.explain.patterns.as_pattern_model` reads.
-        vocab: the words the automata read: for a model that knows its vocabulary a
-            subset of it (default: every word but ``<pad>``); for a bare module,
-            its whole vocabulary in id order.
+        vocab: the words the automata read: for a model that knows its vocabulary
+            (a pattern model, a checkpoint) a subset of it (default: every word but
+            ``<pad>``); for a bare module or classifier, its vocabulary (token ``i``
+            is ``vocab[i]``), all of which the automata read but ``<pad>``.
         top_k: words kept per arc (``None``: all of them, exact).
         embeddings: a bare projected module's word vectors.
 
@@ -127,9 +128,7 @@ def extract(
     """
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
         raise ConfigError(f"top_k must be a positive integer or None, got {top_k!r}")
-    from rational.nn.compile import NeuralWFSA
-
-    bare, source = isinstance(model, NeuralWFSA), model
+    bare, source = not carries_vocabulary(model), model
     model = as_pattern_model(model, vocab if bare else None, embeddings)
     if vocab is None or bare:
         words = [w for w in model.vocab if w != PAD]

@@ -43,7 +43,7 @@ from rational.symbols import SymbolTable
 from rational.train.vocab import PAD, UNK, Tokenizer, Vocabulary
 from rational.wfsa import WFSA
 
-__all__ = ["Pattern", "PatternModel", "as_pattern_model", "documents_of"]
+__all__ = ["Pattern", "PatternModel", "as_pattern_model", "carries_vocabulary", "documents_of"]
 
 Features = Callable[[list[torch.Tensor]], torch.Tensor]
 
@@ -292,6 +292,14 @@ def _renamed(machine: WFSA, words: list[str]) -> WFSA:
                             src, label, dst, weight, validate=False)
 
 
+def carries_vocabulary(model: Any) -> bool:
+    """Whether ``model`` knows its words (a :class:`PatternModel` or a loaded
+    checkpoint); a bare module or classifier needs its vocabulary given."""
+    return isinstance(model, PatternModel) or (
+        hasattr(model, "model") and hasattr(model, "vocab") and hasattr(model, "tokenizer")
+    )
+
+
 def documents_of(dataset: Any) -> list[Sequence[str] | str]:
     """The documents of a data set: strings, token lists, or examples with ``.tokens``.
 
@@ -328,6 +336,9 @@ def as_pattern_model(
         vocab: the words, in id order.
         embeddings: a projected module's word vectors ``(V, D)``.
         head: a bare module's classifier on its pattern scores (optional).
+
+    A classifier is switched to evaluation mode (no dropout), so that the
+    explanation reads the predictions it makes.
 
     Raises:
         ConfigError: for a model with no automata to explain, or missing words.

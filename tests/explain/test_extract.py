@@ -82,3 +82,33 @@ def test_errors(trained):
     subset = extract(trained.model, vocab=["not", "good"], top_k=1)
     with pytest.raises(ConfigError, match="not in the extracted automata's vocabulary"):
         subset.predict(["the film"])
+
+
+@pytest.mark.parametrize("semiring", ["MaxPlus", "MaxTimes", "Real"])
+def test_sopa_classifiers_in_every_semiring(semiring):
+    from rational.explain import as_pattern_model, top_spans
+    from rational.models import SoPa, TextClassifier
+    from rational.train.vocab import Vocabulary
+
+    torch.manual_seed(1)
+    documents = [e.tokens for e in sentiment_examples(40, seed=4)]
+    vocab = Vocabulary.build(documents)
+    classifier = TextClassifier(SoPa(6, pattern_lengths={3: 2, 2: 2, 1: 1}, semiring=semiring), 2,
+                                vocab_size=len(vocab), mlp_hidden=5).double()
+    model = as_pattern_model(classifier, vocab)
+    data = documents + [["not", "a", "word", "we", "know"], ["good"]]
+    result = fidelity(classifier, extract(classifier, vocab.tokens, top_k=len(vocab)), data)
+    assert result.agreement == 100.0 and result.score_error < 1e-9
+    ids, mask = model.encode(data)
+    with torch.no_grad():
+        pooled = classifier.encoder(classifier.embedding(ids), mask).pooled
+    for pattern, spans in zip(model.patterns, top_spans(model, data, k=len(data))):
+        for span in spans:
+            assert span.path.summed_score() == span.score
+            value = pooled[span.document, pattern.index].item()
+            if semiring == "MaxPlus":
+                assert span.score == pytest.approx(value, abs=1e-9)
+            elif semiring == "MaxTimes":
+                assert np.exp(span.score) == pytest.approx(value, abs=1e-9)
+            else:  # the sum over spans and paths holds the best path and more
+                assert np.exp(span.score) <= value * (1 + 1e-9)
