@@ -41,6 +41,8 @@ from torch import Tensor, nn
 from rational.errors import ConfigError
 from rational.models.chain import ChainCell, ChainEncoder, _project, finite_or_zero, semiring_option
 from rational.models.sopa import length_spec
+from rational.nn.scan import chain_forward
+from rational.nn.semiring_ops import semiring_plus, semiring_sum
 from rational.nn.template import Template
 from rational.semirings import MaxPlus, Real, Semiring
 from rational.wfsa import WFSA
@@ -92,7 +94,14 @@ class RationalCell(ChainCell):
 
 class MixedRationalCell(nn.Module):
     """One layer of rational units of several orders (what pruning leaves; Dodge et
-    al. 2019): a :class:`RationalCell` per order, their outputs side by side.
+    al. 2019): a :class:`RationalCell` per order holds the units' parameters, their
+    outputs side by side.
+
+    All units run in one pass over a chain of the longest order: the arcs a unit
+    lacks (main arcs into states past its order) weigh the semiring's zero, so those
+    states stay at zero, and a unit computes exactly what its own cell computes. The
+    states are scanned one after the other as in any chain, so the pass costs as
+    many scans as the longest order, not as the orders together.
 
     Args:
         input_size: the size of the vectors it reads.
@@ -106,13 +115,53 @@ class MixedRationalCell(nn.Module):
         super().__init__()
         self.input_size = input_size
         self.hidden_size = sum(count for _, count in orders)
+        self.output = output
         self.cells = nn.ModuleList(RationalCell(input_size, count, n, semiring, output, output_gate) for n, count in orders)
+        self.longest = max(n for n, _ in orders)
+        unit_orders = torch.tensor([n for n, count in orders for _ in range(count)], dtype=torch.int64)
+        self.register_buffer("unit_orders", unit_orders, persistent=False)
 
     def forward(self, x: Tensor, mask: Tensor, lengths: Tensor, state: Any = None) -> tuple[Tensor, Any]:
-        """As :meth:`ChainCell.forward`; the state holds one entry per order."""
-        states = [None] * len(self.cells) if state is None else state
-        results = [cell(x, mask, lengths, part) for cell, part in zip(self.cells, states)]
-        return torch.cat([hidden for hidden, _ in results], dim=-1), tuple(final for _, final in results)
+        """As :meth:`ChainCell.forward`: hidden vectors ``(B, T, hidden)`` and the state
+        after each row's last token, ``(α, None)`` with ``α`` ``(B, hidden, longest + 1)``."""
+        ring = self.cells[0].automaton.working
+        zero, one = float(ring.zero), float(ring.one)
+        mains, loops = [], []
+        for cell in self.cells:
+            weights = cell.arc_weights(cell.scores(x), x)  # (B, T, units, 2n): main arcs, then loops on 1..n
+            missing = self.longest - cell.n
+            mains.append(F.pad(weights[..., : cell.n], (0, missing), value=zero))
+            # no loop on state 0; past the order a loop weighs one: the state holds zero whatever its gate,
+            # and a gate of one keeps the scans on their divided (fast) form
+            loops.append(F.pad(weights[..., cell.n :], (1, missing), value=one))
+        main, loop = torch.cat(mains, dim=-2), torch.cat(loops, dim=-2)
+        loop[..., 0] = zero
+        if not bool(mask.all()):  # padding reads nothing: weights of one carry the states through
+            padding = ~mask[:, :, None, None]
+            main, loop = main.masked_fill(padding, one), loop.masked_fill(padding, one)
+            loop[..., 0] = zero
+        start = x.new_full((self.hidden_size, self.longest + 1), zero)
+        start[:, 0] = one
+        alpha = None if state is None else state[0]
+        beta = chain_forward(main, loop, None, start[:, 0], ring, restart=True, initial=alpha)
+        states = semiring_plus(ring, beta, start)
+        if self.output == "sum":
+            ends = semiring_sum(ring, beta[..., 1:], -1)
+        else:
+            index = self.unit_orders.view(1, 1, -1, 1).expand(*beta.shape[:3], 1)
+            ends = beta.gather(-1, index).squeeze(-1)
+        hidden, offset = [], 0
+        for cell in self.cells:
+            part = slice(offset, offset + cell.hidden_size)
+            hidden.append(cell.output(ends[..., part], x, x))
+            offset += cell.hidden_size
+        hidden = torch.cat(hidden, dim=-1) * mask.unsqueeze(-1).to(x.dtype)
+        before = start.unsqueeze(0).expand(x.shape[0], -1, -1) if alpha is None else alpha
+        if x.shape[1] == 0:
+            return hidden, (before, None)
+        rows = torch.arange(x.shape[0], device=x.device)
+        last = states[rows, (lengths - 1).clamp(min=0)]
+        return hidden, (torch.where((lengths == 0).view(-1, 1, 1), before, last), None)
 
     def to_wfsa(self, vocab, embeddings: Tensor, unit: int, top_k: int | None) -> WFSA:
         """As :meth:`ChainCell.to_wfsa`, for the unit's own cell."""

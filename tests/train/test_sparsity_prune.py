@@ -100,19 +100,33 @@ def test_pruned_language_model_equals_the_zeroed_original_and_carries_state():
     torch.testing.assert_close(torch.cat([first.logits, second.logits], 1), whole, rtol=1e-12, atol=1e-12)
 
 
-def test_mixed_orders_compute_what_separate_single_order_models_compute():
+@pytest.mark.parametrize("semiring, output", [("Real", "sum"), ("Real", "last"), ("MaxPlus", "sum"), ("MaxPlus", "last")])
+def test_mixed_orders_compute_what_separate_single_order_models_compute(semiring, output):
     torch.manual_seed(2)
-    mixed = RationalRNN(4, n={3: 2, 1: 3}, hidden_size=5).double().eval()
-    trigram = RationalRNN(4, n=3, hidden_size=2).double().eval()
-    unigram = RationalRNN(4, n=1, hidden_size=3).double().eval()
-    trigram.forward_cells[0].load_state_dict(mixed.forward_cells[0].cells[0].state_dict())
-    unigram.forward_cells[0].load_state_dict(mixed.forward_cells[0].cells[1].state_dict())
+    options = {"semiring": semiring, "output": output}
+    mixed = RationalRNN(4, n={3: 2, 1: 3, 2: 1}, hidden_size=6, **options).double().eval()
+    parts = [RationalRNN(4, n=n, hidden_size=h, **options).double().eval() for n, h in ((3, 2), (1, 3), (2, 1))]
+    for part, cell in zip(parts, mixed.forward_cells[0].cells):
+        part.forward_cells[0].load_state_dict(cell.state_dict())
     x = torch.randn(2, 6, 4, dtype=torch.float64)
     mask = torch.tensor([[True] * 6, [True] * 3 + [False] * 3])
-    expected = torch.cat([trigram(x, mask).sequence, unigram(x, mask).sequence], -1)
+    expected = torch.cat([part(x, mask).sequence for part in parts], -1)
     torch.testing.assert_close(mixed(x, mask).sequence, expected)
+    # a stream read in two chunks gives what it gives read at once
+    full = torch.ones(2, 6, dtype=torch.bool)
+    first = mixed(x[:, :2], full[:, :2])
+    second = mixed(x[:, 2:], full[:, 2:], first.state)
+    torch.testing.assert_close(torch.cat([first.sequence, second.sequence], 1), mixed(x, full).sequence)
     with pytest.raises(ConfigError, match="hidden_size equal to their total"):
         RationalRNN(4, n={3: 2, 1: 3}, hidden_size=4)
+
+
+def test_mixed_orders_train_like_their_parts():
+    torch.manual_seed(6)
+    mixed = RationalRNN(3, n={2: 2, 1: 1}, hidden_size=3).double()
+    x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    assert torch.autograd.gradcheck(lambda inputs: mixed(inputs, mask).pooled, (x,))
 
 
 def test_last_state_output_keeps_units_whole_or_drops_them():
