@@ -75,6 +75,7 @@ def plot_sweep(
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6.0, 4.0), dpi=120)
     kept = [r for r in results if r.stage("pruned") is not None and r.strength > 0]
+    kept.sort(key=lambda r: r.stages[-1].states)
     final = [(r.stages[-1].states, r.stages[-1].metric(split, metric), r.strength) for r in kept]
     pruned = [(r.stage("pruned").states, r.stage("pruned").metric(split, metric)) for r in kept]
     if any(r.stage("fine-tuned") is not None for r in kept):
@@ -89,12 +90,12 @@ def plot_sweep(
         value = baseline.stage("trained").metric(split, metric)
         ax.axhline(value, color="gray", linestyle="--", linewidth=1,
                    label=f"no penalty ({baseline.states_total} states)")
-        ax.scatter([baseline.states_total], [value], marker="s", color="gray", zorder=3)
+        ax.scatter([baseline.states_total], [value], marker="s", color="gray", zorder=5)
     ax.set_xlabel("states kept")
     ax.set_ylabel(f"{split} {metric}")
     ax.set_title(title or f"{split} {metric} against the number of states")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -194,7 +194,8 @@ def sparsify(
         training: the settings of the sparse training (it keeps its last epoch).
         fine_tuning: the settings of fine-tuning; ``None`` skips it.
         prox: use the proximal step.
-        log: where progress lines go.
+        log: where a line goes when pruning would remove every state (the trainer
+            reports as ``training.quiet`` says).
 
     Returns:
         The stages and the final model. When pruning would remove every state the
@@ -206,7 +207,7 @@ def sparsify(
     splits = {"dev": dev, "test": test}
     states_total, parameters_total = count_states(model), count_parameters(model)
     started = time.perf_counter()
-    train_sparse(model, task, train, None, training, strength=strength, prox=prox, log=log)
+    train_sparse(model, task, train, None, training, strength=strength, prox=prox)
     stages = [Stage("trained", count_states(model, threshold), parameters_total, _measure(model, task, splits, batch_size),
                     time.perf_counter() - started)]
     result = SparsifyResult(strength, threshold, prox, states_total, parameters_total, stages)
@@ -225,7 +226,7 @@ def sparsify(
     result.pruning, result.model = pruning, pruned
     if fine_tuning is not None:
         started = time.perf_counter()
-        fine_tune(pruned, task, train, dev, fine_tuning, log=log)
+        fine_tune(pruned, task, train, dev, fine_tuning)
         stages.append(Stage("fine-tuned", pruning.states_after, pruning.parameters_after,
                             _measure(pruned, task, splits, batch_size), time.perf_counter() - started))
     return result
