@@ -303,9 +303,11 @@ def _checked(module: NeuralWFSA, inputs, mask, lengths):
 
 def best_paths(
     module: NeuralWFSA,
-    inputs: torch.Tensor,
+    inputs: torch.Tensor | None = None,
     mask: torch.Tensor | None = None,
     lengths: torch.Tensor | None = None,
+    *,
+    weights: torch.Tensor | None = None,
 ) -> BestPaths:
     """Viterbi best paths of every automaton of ``module`` in every document.
 
@@ -315,6 +317,9 @@ def best_paths(
         inputs: token ids ``(B, T)`` (lexical) or vectors ``(B, T, D)`` (projected).
         mask: ``(B, T)`` prefix mask of the real positions.
         lengths: ``(B,)`` instead of ``mask``.
+        weights: instead of ``inputs``, the token-arc weights ``(B, T, copies,
+            arcs)`` in the working semiring, for models that compute them
+            themselves and run :meth:`~rational.nn.NeuralWFSA.forward_weights`.
 
     Returns:
         The scores and back-pointers (:class:`BestPaths`).
@@ -325,10 +330,20 @@ def best_paths(
     """
     if not isinstance(module, NeuralWFSA):
         raise TypeError(f"best_paths needs a rational.nn.NeuralWFSA, got {type(module).__name__}")
+    if (inputs is None) == (weights is None):
+        raise ValueError("give either inputs or weights (the token-arc weights), not both or neither")
     with torch.no_grad():
-        x, mask, lengths = _checked(module, inputs, mask, lengths)
         ring = module.working
-        scores = path_scale(ring, module.arc_weights(x)).cpu()  # (B, T, C, A)
+        if weights is None:
+            x, mask, lengths = _checked(module, inputs, mask, lengths)
+            weights = module.arc_weights(x)
+        else:
+            shape = (module.copies, module.template.num_arcs)
+            if not torch.is_tensor(weights) or weights.dim() != 4 or tuple(weights.shape[2:]) != shape:
+                got = tuple(weights.shape) if torch.is_tensor(weights) else type(weights).__name__
+                raise ShapeError(f"weights must be (batch, time, copies, arcs) = (B, T, {shape[0]}, {shape[1]}), got {got}")
+            mask, lengths = checks.padding(weights.shape[0], weights.shape[1], mask, lengths, weights.device)
+        scores = path_scale(ring, weights).cpu()  # (B, T, C, A)
         eps = path_scale(ring, module.epsilon_vector()).cpu()  # (C, E)
         initial = path_scale(ring, module.initial_vector()).cpu()  # (C, Q)
         final = path_scale(ring, module.final_vector()).cpu()

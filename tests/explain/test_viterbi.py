@@ -156,3 +156,21 @@ def test_bad_inputs_are_reported():
         best_paths(module, torch.randn(1, 4, 3))
     with pytest.raises(TypeError, match="NeuralWFSA"):
         best_paths(torch.nn.Linear(2, 2), torch.randn(1, 4, 2))
+
+
+def test_weights_computed_elsewhere_give_the_same_paths():
+    torch.manual_seed(2)
+    module = compile(Template.chain(2, epsilons=True), MaxPlus, parameterization="projected", input_size=3, copies=2,
+                     dtype=torch.float64)
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    lengths = torch.tensor([6, 4])
+    direct = best_paths(module, x, lengths=lengths)
+    with torch.no_grad():
+        weights = module.arc_weights(x)
+    given = best_paths(module, lengths=lengths, weights=weights)
+    np.testing.assert_array_equal(direct.scores, given.scores)
+    assert direct.path(1, 1) == given.path(1, 1)
+    with pytest.raises(ValueError, match="either inputs or weights"):
+        best_paths(module, x, weights=weights)
+    with pytest.raises(ShapeError, match="weights must be"):
+        best_paths(module, weights=weights[..., :2])
