@@ -9,8 +9,17 @@
 - :mod:`rational.hierarchy.theory`: the update equations of the built-in
   architectures, their classes, and the expected outcome for each architecture and
   language; :mod:`rational.hierarchy.tables` writes them as Markdown.
+- :mod:`rational.hierarchy.recognizers`: the architectures of the experiments (any
+  registered encoder, and each regular language's compiled automaton) and the theory
+  entry of each; :mod:`rational.hierarchy.harness`: length-generalization runs and
+  resumable sweeps; :mod:`rational.hierarchy.report`: the measured table beside the
+  expectations, heatmap and length curves; :mod:`rational.hierarchy.commands`:
+  ``rational hierarchy``.
 
-Importing this package is cheap; sympy loads with the symbolic modules.
+Importing this package is cheap; sympy loads with the symbolic modules, torch with
+the experiment modules.
 """
 
-__all__ = ["data", "dfa", "languages", "symbolic", "tables", "theory"]
+__all__ = [
+    "commands", "data", "dfa", "harness", "languages", "recognizers", "report", "symbolic", "tables", "theory",
+]
