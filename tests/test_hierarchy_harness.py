@@ -86,6 +86,12 @@ def test_theory_key_reads_options_and_registered_defaults(monkeypatch):
     assert theory_key("rrnn", {"n": 1}) == "rational-unigram"
     assert theory_key("qrnn") == "qrnn"
 
+    def order_required(input_size: int, n: int) -> GRU:
+        return GRU(input_size, 4)
+
+    monkeypatch.setitem(ENCODERS, "rrnn", order_required)
+    assert theory_key("rrnn") is None  # no default order: no theory entry
+
 
 def _strings(language, data):
     return data.draw(st.lists(st.text(alphabet=language.alphabet, min_size=1, max_size=12), min_size=1, max_size=6))

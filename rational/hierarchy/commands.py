@@ -15,8 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rational.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rational.hierarchy.harness import SweepConfig
 
 __all__ = ["DEFAULT_LANGUAGES", "add_hierarchy", "run_hierarchy", "sweep_config"]
 
@@ -73,7 +77,7 @@ def add_hierarchy(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the cells and file paths as JSON")
 
 
-def sweep_config(args: argparse.Namespace):
+def sweep_config(args: argparse.Namespace) -> SweepConfig:
     """The :class:`~rational.hierarchy.harness.SweepConfig` the arguments ask for.
 
     Raises:

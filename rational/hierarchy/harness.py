@@ -657,7 +657,7 @@ def run_sweep(
     if skipped:
         echo(f"resuming: {len(skipped)} of {len(runs)} runs already finished")
     ran: list[str] = []
-    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise ConfigError(f"jobs must be at least 1, got {jobs}")
 

@@ -34,6 +34,7 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,7 +134,7 @@ def _option(encoder: str, options: Mapping[str, Any], name: str) -> Any:
         return options[name]
     if encoder in ENCODERS:
         default = encoder_options(encoder).get(name)
-        return None if default is None or default is getattr(default, "empty", object()) else default
+        return None if default is inspect.Parameter.empty else default
     return None
 
 
