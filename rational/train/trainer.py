@@ -263,7 +263,11 @@ class Trainer:
         self.post_step_hooks = list(post_step_hooks)
         self.unk_index = unk_index
         self.log = log or (lambda line: None if self.config.quiet else print(line, file=sys.stderr))
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay)
+        # the fused implementation: one kernel over all parameters, several times faster on CPU
+        # (dense updates of a large embedding dominate small models' steps otherwise)
+        self.optimizer = torch.optim.Adam(
+            model.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay, fused=True
+        )
         self.steps_per_epoch = len(self.task.train_batches(train, self.config.batch_size, self._generator(1)))
         self.scheduler = self._scheduler()
         self.step = 0
