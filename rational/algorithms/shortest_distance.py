@@ -37,6 +37,9 @@ __all__ = ["matrix_star", "shortest_distance", "shortest_distance_reference", "s
 _EXP_SAFE = 600.0
 # Dense eigenvalues below this size; sparse iteration above.
 _DENSE_EIG_LIMIT = 1500
+# Real/Log path sums: sparse LU up to this many states, series iteration above.
+_DIRECT_SOLVE_LIMIT = 300
+_SERIES_ITERATIONS = 2000
 
 
 def _direction(wfsa: WFSA, reverse: bool):
@@ -220,16 +223,45 @@ def _linear_distance(ring, start, u, v, w, n, reverse):
                     f"the {ring.name} sum over paths {direction} diverges: the cycles' weight "
                     f"matrix has spectral radius {radius:.6g} >= 1"
                 )
-    from scipy.sparse.linalg import spsolve
-
-    system = (sp.identity(m, format="csc") - matrix.T.tocsc()).tocsc()
-    solution = spsolve(system, linear_start) if m > 1 else linear_start / system.toarray()[0]
-    solution = np.atleast_1d(np.asarray(solution, dtype=np.float64))
+    solution = np.atleast_1d(np.asarray(_solve_paths(matrix, linear_start), dtype=np.float64))
     if ring is Log:
         with np.errstate(divide="ignore", invalid="ignore"):
             solution = np.where(solution > 0, np.log(np.maximum(solution, 1e-320)), -np.inf)
     out[states] = solution
     return out
+
+
+def _solve_paths(matrix, start):
+    """``x = start + Mᵀ x`` for a sparse ``M`` whose spectral radius is below 1.
+
+    Sparse LU when the machine is small or its strongly connected components are
+    (the system is then block-triangular and LU fills in little). Otherwise LU of a
+    large random graph fills in and takes minutes, so the series
+    ``Σ (Mᵀ)^k start`` is summed until its terms vanish to float precision (a few
+    dozen sparse products when the radius is well below 1), then GMRES carries on
+    from there when the series converges slowly, and LU is the last resort.
+    """
+    from scipy.sparse.linalg import gmres, spsolve
+
+    m = matrix.shape[0]
+    system = (sp.identity(m, format="csc") - matrix.T.tocsc()).tocsc()
+    if m <= _DIRECT_SOLVE_LIMIT:
+        return spsolve(system, start) if m > 1 else start / system.toarray()[0]
+    _, component = csgraph.connected_components(matrix, directed=True, connection="strong")
+    if np.bincount(component).max() <= _DIRECT_SOLVE_LIMIT:
+        return spsolve(system, start)
+    transposed = matrix.T.tocsr()
+    x = np.array(start, dtype=np.float64)
+    for _ in range(_SERIES_ITERATIONS):
+        new = start + transposed @ x
+        step = np.abs(new - x).max()
+        x = new
+        if step <= 1e-16 * max(np.abs(x).max(), 1e-300):
+            return x
+    x, info = gmres(system, start, x0=x, rtol=1e-14, atol=0.0, restart=50, maxiter=20)
+    if info == 0:
+        return x
+    return spsolve(system, start)
 
 
 def _log_fixed_point(start, u, v, w, n, tolerance=1e-13, max_iterations=100_000):
