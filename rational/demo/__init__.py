@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rational.demo import algorithms, core, hierarchy_runs, hierarchy_theory
 from rational.demo import compile as compiling
-from rational.demo import core, hierarchy_runs, hierarchy_theory
 from rational.demo import explain as explaining
 from rational.report import Report, Section
 
@@ -39,6 +39,7 @@ class DemoContext:
 #: (name, title, run) for every section, in order.
 SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("core", "Automata: build, score, draw, OpenFst", core.run),
+    ("algorithms", "Algorithms: determinize, minimize, equivalence", algorithms.run),
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
     ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
     ("hierarchy-runs", "Capacity hierarchy: measured", hierarchy_runs.run),
