@@ -251,8 +251,15 @@ def lambda_sweep(
     Args:
         strengths: the λ values (``0`` gives the unregularized model).
         build: returns a freshly initialized model (called once; each λ trains a copy).
-        task, train, dev, test, threshold, training, fine_tuning, prox, log: as in
-            :func:`sparsify`.
+        task: as in :func:`sparsify`.
+        train: as in :func:`sparsify`.
+        dev: as in :func:`sparsify`.
+        test: as in :func:`sparsify`.
+        threshold: as in :func:`sparsify`.
+        training: as in :func:`sparsify`.
+        fine_tuning: as in :func:`sparsify`.
+        prox: as in :func:`sparsify`.
+        log: also gets one line per λ.
 
     Returns:
         One result per λ, in order.
