@@ -22,6 +22,7 @@ from pathlib import Path
 from rational.demo import algorithms, core, hierarchy_runs, hierarchy_theory
 from rational.demo import compile as compiling
 from rational.demo import explain as explaining
+from rational.demo import models as rational_models
 from rational.report import Report, Section
 
 __all__ = ["DemoContext", "DemoResult", "SECTIONS", "run_demo"]
@@ -41,6 +42,7 @@ SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("core", "Automata: build, score, draw, OpenFst", core.run),
     ("algorithms", "Algorithms: determinize, minimize, equivalence", algorithms.run),
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
+    ("models", "Rational models: SoPa and a rational RNN", rational_models.run),
     ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
     ("hierarchy-runs", "Capacity hierarchy: measured", hierarchy_runs.run),
     ("explain", "Reading a trained model", explaining.run),

@@ -194,11 +194,21 @@ class ChainCell(nn.Module):
         each row's last token: ``(α, last input)`` (``last input`` only for a window
         of 2), where ``α`` ``(B, hidden, Q)`` is the automata's forward vector."""
         alpha, previous = (None, None) if state is None else state
-        inputs = self.windowed(x, previous)
-        weights = self.arc_weights(self.scores(inputs), inputs)
-        result = self.automaton.forward_weights(weights, mask, initial_states=alpha)
+        result, inputs = self._run(x, mask, state)
         hidden = self.output(result.ends, inputs, x).masked_fill(~mask.unsqueeze(-1), 0.0)
         return hidden, self._final_state(result.states, x, lengths, alpha, previous)
+
+    def _run(self, x: Tensor, mask: Tensor | None, state: Any) -> tuple[Any, Tensor]:
+        alpha, previous = (None, None) if state is None else state
+        inputs = self.windowed(x, previous)
+        weights = self.arc_weights(self.scores(inputs), inputs)
+        return self.automaton.forward_weights(weights, mask, initial_states=alpha), inputs
+
+    def cell_values(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """The cell values ``c_t`` ``(B, T, hidden)`` of inputs ``(B, T, input_size)``:
+        the automata's scores of the spans ending at each position, before the
+        output function (what :meth:`to_wfsa`'s machines score)."""
+        return self._run(x, mask, None)[0].ends
 
     def _final_state(self, states: Tensor, x: Tensor, lengths: Tensor, alpha, previous) -> tuple:
         batch = x.shape[0]
