@@ -27,7 +27,7 @@ def run(section: Section, context: DemoContext) -> None:
         models = ["elman", "gru", "lstm", "wfsa"]
         budget, jobs = QUICK_DEMO, 1
     else:
-        languages = ["parity", "tomita-3", "anbn", "anbn-sigma-star", "dyck-1"]
+        languages = ["parity", "tomita-3", "anbn", "anbn-sigma-star"]
         models = available_models()
         budget, jobs = QUICK, os.cpu_count() or 1
     config = SweepConfig(languages, models, seeds=(context.seed,), lrs=(0.01,), budget=budget)
