@@ -6,8 +6,8 @@ The n best accepting paths come out of a best-first search over partial paths
 whose priority is the weight so far ⊗ the best completion (the reverse shortest
 distance of the state reached): with these exact potentials the search never
 pops a partial path that leads to no better path than the ones already found
-(the n-best algorithm of Mohri and Riley 2002, without its determinization step
-unless distinct strings are asked for).
+(after Mohri and Riley 2002, who determinize on the fly for distinct strings;
+here ``unique=True`` skips the later paths of strings already found).
 
 Examples:
     >>> from rational import WFSA, Tropical
@@ -53,8 +53,10 @@ def shortest_path(wfsa: WFSA, n: int = 1, unique: bool = False) -> list[Acceptin
     Args:
         wfsa: a machine over ``Tropical``, ``MaxPlus``, ``MaxTimes`` or ``Boolean``.
         n: how many paths (fewer come back when the machine has fewer).
-        unique: one path per string (the machine is determinized first, which in
-            these semirings keeps each string's best path only).
+        unique: one path per string, its best: paths come out best first, so later
+            paths reading a string already found are skipped (epsilons are removed
+            first, so that each string has finitely many paths). Highly ambiguous
+            machines make this slow; ``determinize()`` them first.
 
     Returns:
         A list of :class:`~rational.AcceptingPath` ``(states, labels, weight)``;
@@ -66,7 +68,6 @@ def shortest_path(wfsa: WFSA, n: int = 1, unique: bool = False) -> list[Acceptin
             weight (``Real``, ``Log``: map a ``Log`` machine to ``MaxPlus`` for its
             Viterbi paths).
         DivergenceError: when a cycle improves paths without bound.
-        NotDeterminizableError: with ``unique=True``, when determinization fails.
 
     Examples:
         >>> from rational import WFSA, MaxPlus
@@ -85,10 +86,10 @@ def shortest_path(wfsa: WFSA, n: int = 1, unique: bool = False) -> list[Acceptin
         )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
-    if unique:
-        from rational.algorithms.determinize import determinize
+    if unique and wfsa.has_epsilons:
+        from rational.algorithms.epsilon import remove_epsilons
 
-        wfsa = determinize(wfsa)
+        wfsa = remove_epsilons(wfsa)
     src, label, dst, weight = wfsa.arc_arrays
     live = np.flatnonzero(live_arcs(wfsa))
     order = live[np.argsort(src[live], kind="stable")]
@@ -111,27 +112,10 @@ def shortest_path(wfsa: WFSA, n: int = 1, unique: bool = False) -> list[Acceptin
         heap.append((initial_cost[q] + potential[q], 0, counter, q, float(initial_cost[q]), len(nodes) - 1, False))
         counter += 1
     heapq.heapify(heap)
-    found: list[int] = []
-    while heap and len(found) < n:
-        _, length, _, q, cost, node, is_final = heapq.heappop(heap)
-        if is_final:
-            found.append(node)
-            continue
-        if final_cost[q] < np.inf:
-            heapq.heappush(heap, (cost + final_cost[q], length, counter, q, cost, node, True))
-            counter += 1
-        for i in range(starts[q], starts[q + 1]):
-            r = arc_dst[i]
-            if potential[r] == np.inf:
-                continue
-            step = cost + arc_cost[i]
-            nodes.append((r, node, i))
-            heapq.heappush(heap, (step + potential[r], length + 1, counter, r, step, len(nodes) - 1, False))
-            counter += 1
     symbols = wfsa.alphabet.symbols
     initial, final = wfsa.initial_weights, wfsa.final_weights
-    paths = []
-    for node in found:
+
+    def path_of(node: int) -> AcceptingPath:
         states, arcs = [], []
         while node >= 0:
             q, parent, arc = nodes[node]
@@ -146,5 +130,29 @@ def shortest_path(wfsa: WFSA, n: int = 1, unique: bool = False) -> list[Acceptin
             total = ring.times(total, weight[a])
         total = ring.times(total, final[states[-1]])
         labels = tuple(symbols[label[a]] for a in arcs if label[a] != -1)
-        paths.append(AcceptingPath(tuple(states), labels, np.asarray(total).item()))
+        return AcceptingPath(tuple(states), labels, np.asarray(total).item())
+
+    paths: list[AcceptingPath] = []
+    strings: set[tuple] = set()
+    while heap and len(paths) < n:
+        _, length, _, q, cost, node, is_final = heapq.heappop(heap)
+        if is_final:
+            path = path_of(node)
+            if unique:
+                if path.labels in strings:
+                    continue  # a better path read this string already
+                strings.add(path.labels)
+            paths.append(path)
+            continue
+        if final_cost[q] < np.inf:
+            heapq.heappush(heap, (cost + final_cost[q], length, counter, q, cost, node, True))
+            counter += 1
+        for i in range(starts[q], starts[q + 1]):
+            r = arc_dst[i]
+            if potential[r] == np.inf:
+                continue
+            step = cost + arc_cost[i]
+            nodes.append((r, node, i))
+            heapq.heappush(heap, (step + potential[r], length + 1, counter, r, step, len(nodes) - 1, False))
+            counter += 1
     return paths
