@@ -26,8 +26,8 @@ Budget (every option is explicit; defaults are the full run):
     --probe-length 2048      the Merrill et al. comparison also tests at this length
     --jobs N                 worker processes (default: all cores)
 
-    --objective membership   or next-symbol (counting shows better there: most near-miss
-                             negatives of a^n b^n hold a "ba" factor a window can see)
+    --objective membership   or next-symbol (counting shows better there: it is needed at
+                             every position, while a membership near miss may break the shape)
 
 Full run (8 languages × 8 trained architectures × 6 seed-lr pairs + 4 automata = 388
 runs; one run took 8-16 s on a shared core, so about half an hour on 2 cores):

@@ -259,3 +259,16 @@ def test_bad_input_is_a_clear_error():
         dyck.sample(4, "seed")
     assert dyck.contains(["(", ")"]) and dyck.contains(("(", ")"))
     assert repr(dyck) == "<Dyck1 'dyck-1': Dyck-1, counter>"
+
+
+@pytest.mark.parametrize(("name", "shape"), [("anbn", r"a+b+"), ("anbncn", r"a+b+c+")])
+def test_counter_languages_have_near_misses_that_keep_the_shape(name, shape):
+    # a near miss that only a counter can reject: the shape is right, a count is wrong
+    import re
+
+    language = get_language(name)
+    rng = np.random.default_rng(3)
+    negatives = [language.sample_negative(n, rng) for n in range(21, 61) for _ in range(4)]
+    same_shape = [s for s in negatives if re.fullmatch(shape, s)]
+    assert len(same_shape) >= len(negatives) // 4
+    assert not any(language.contains(s) for s in same_shape)

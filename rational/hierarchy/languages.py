@@ -786,6 +786,18 @@ class AnBn(Language):
     def _sample(self, length, rng):
         return "a" * (length // 2) + "b" * (length // 2)
 
+    def _near_miss(self, length, rng):
+        # half the near misses keep the shape a^i b^j and get the count wrong by one
+        # or two: only a counter tells them apart (most random edits put a "b" before
+        # an "a", which any finite-state model sees)
+        if length >= 2 and rng.integers(2):
+            half = length // 2
+            split = [k for k in range(half - 2, half + 3) if 1 <= k < length and 2 * k != length]
+            if split:
+                k = split[int(rng.integers(len(split)))]
+                return "a" * k + "b" * (length - k)
+        return super()._near_miss(length, rng)
+
     def _next_symbols(self, p: str) -> frozenset[str]:
         return self._legal(_runs(p, "ab"))
 
@@ -830,6 +842,21 @@ class AnBnSigmaStar(Language):
         n = 1 + int(rng.integers(length // 2))
         suffix = "".join("ab"[k] for k in rng.integers(2, size=length - 2 * n))
         return "a" * n + "b" * n + suffix
+
+    def _near_miss(self, length, rng):
+        # half the near misses are a^i b^j with j = i ± 1 or 2 (then an "a" and any
+        # suffix): the b-run stops one or two short or long of the a-run, so only a
+        # counter read mid-string tells them apart
+        if length >= 3 and rng.integers(2):
+            d = 1 + int(rng.integers(2))
+            i = 1 + int(rng.integers(max(1, (length - d) // 2)))
+            j = i - d if rng.integers(2) and i > d else i + d
+            if i + j > length:
+                return super()._near_miss(length, rng)
+            rest = length - i - j
+            suffix = "a" + "".join("ab"[k] for k in rng.integers(2, size=rest - 1)) if rest else ""
+            return "a" * i + "b" * j + suffix
+        return super()._near_miss(length, rng)
 
     def _next_symbols(self, p: str) -> frozenset[str]:
         if self._complete(p) is not None:
@@ -876,6 +903,21 @@ class AnBnCn(Language):
     def _sample(self, length, rng):
         n = length // 3
         return "a" * n + "b" * n + "c" * n
+
+    def _near_miss(self, length, rng):
+        # half the near misses keep the shape a^i b^j c^k with one count off by one
+        if length >= 3 and rng.integers(2):
+            n = length // 3
+            counts = [n, n, n]
+            for _ in range(length - 3 * n):
+                counts[int(rng.integers(3))] += 1
+            if counts[0] == counts[1] == counts[2]:
+                up, down = rng.choice(3, size=2, replace=False)
+                if counts[down] > 1:
+                    counts[up] += 1
+                    counts[down] -= 1
+            return "a" * counts[0] + "b" * counts[1] + "c" * counts[2]
+        return super()._near_miss(length, rng)
 
     def _next_symbols(self, p: str) -> frozenset[str]:
         return self._legal(_runs(p, "abc"))
