@@ -106,7 +106,9 @@ class MixedRationalCell(nn.Module):
     Args:
         input_size: the size of the vectors it reads.
         orders: ``(n, units)`` pairs, in output order.
-        semiring, output, output_gate: as for :class:`RationalCell`.
+        semiring: as for :class:`RationalCell`.
+        output: as for :class:`RationalCell`.
+        output_gate: as for :class:`RationalCell`.
     """
 
     def __init__(
