@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rational.demo import algorithms, core, hierarchy_runs, hierarchy_theory
+from rational.demo import algorithms, core, hierarchy_runs, hierarchy_theory, sparsity
 from rational.demo import compile as compiling
 from rational.demo import explain as explaining
 from rational.demo import models as rational_models
@@ -43,6 +43,7 @@ SECTIONS: list[tuple[str, str, Callable[[Section, DemoContext], None]]] = [
     ("algorithms", "Algorithms: determinize, minimize, equivalence", algorithms.run),
     ("compile", "Compiling automata into PyTorch modules", compiling.run),
     ("models", "Rational models: SoPa and a rational RNN", rational_models.run),
+    ("sparsity", "Learning smaller automata: group lasso and pruning", sparsity.run),
     ("hierarchy-theory", "Capacity hierarchy: theory", hierarchy_theory.run),
     ("hierarchy-runs", "Capacity hierarchy: measured", hierarchy_runs.run),
     ("explain", "Reading a trained model", explaining.run),

@@ -132,6 +132,7 @@ class SparsifyResult:
             pruning would remove every state).
         pruning: what :func:`~rational.train.sparsity.pruning.prune` returned.
         model: the final model (``None`` when everything was pruned).
+        trained_model: the model as trained with the penalty, before pruning.
     """
 
     strength: float
@@ -142,6 +143,7 @@ class SparsifyResult:
     stages: list[Stage]
     pruning: PruneResult | None = field(default=None, repr=False)
     model: nn.Module | None = field(default=None, repr=False)
+    trained_model: nn.Module | None = field(default=None, repr=False)
 
     def stage(self, name: str) -> Stage | None:
         return next((s for s in self.stages if s.name == name), None)
@@ -210,7 +212,7 @@ def sparsify(
     train_sparse(model, task, train, None, training, strength=strength, prox=prox)
     stages = [Stage("trained", count_states(model, threshold), parameters_total, _measure(model, task, splits, batch_size),
                     time.perf_counter() - started)]
-    result = SparsifyResult(strength, threshold, prox, states_total, parameters_total, stages)
+    result = SparsifyResult(strength, threshold, prox, states_total, parameters_total, stages, trained_model=model)
     started = time.perf_counter()
     try:
         pruning = prune(model, threshold)
