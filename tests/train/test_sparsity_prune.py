@@ -9,8 +9,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rational import Real
 from rational.errors import ConfigError
 from rational.models import LSTM, LanguageModel, RationalRNN, SoPa, TextClassifier
+from rational.nn import Template, compile
 from rational.train.sparsity import (
     count_parameters,
     count_states,
@@ -170,6 +172,9 @@ def test_models_pruning_cannot_handle_are_refused_with_the_reason():
         prune(RationalRNN(4, n=2, hidden_size=2, semiring="MaxPlus"), 0.0)
     with pytest.raises(ConfigError, match="one-layer"):
         prune(RationalRNN(4, n=2, hidden_size=2, layers=2), 0.0)
+    bank = compile(Template.chain(2), Real, parameterization="projected", input_size=3, copies=2)
+    with pytest.raises(ConfigError, match="final states only"):
+        prune(bank, 0.0)
     tied = LanguageModel(RationalRNN(4, n=2, hidden_size=4), vocab_size=9, tie_embeddings=True)
     with pytest.raises(ConfigError, match="ties its output layer"):
         prune(tied, 0.0)

@@ -20,6 +20,7 @@ from rational.train.sparsity import (
     train_sparse,
     zero_dropped_groups,
 )
+from rational.train.sparsity.commands import resume_hooks
 from rational.train.synthetic import write_sentiment_splits
 from rational.train.tasks import ClassificationData
 from rational.train.trainer import TrainerConfig
@@ -103,6 +104,8 @@ def _zeroed_checkpoint(run, folder, lengths):
 def test_pruned_checkpoints_save_load_and_evaluate(sparse_run, tmp_path, capsys):
     run, paths = sparse_run
     assert json.loads((run / "sparsity.json").read_text()) == {"group_lasso": 0.01, "prox": False}
+    hooks = resume_hooks(run)  # what --resume trains with
+    assert [repr(r) for r in hooks["regularizers"]] == ["GroupLasso(0.01)"] and hooks["post_step_hooks"] == []
     source = tmp_path / "run"
     zeroed = _zeroed_checkpoint(run, source, [3, 1, 0, 2])
     out = tmp_path / "pruned"

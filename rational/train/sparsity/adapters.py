@@ -14,6 +14,14 @@
   ``tanh(0) = 0``.
 * :class:`SoPaAdapter`: :class:`~rational.models.SoPa`: groups as for its pattern
   banks; pruning is refused (see the class).
+
+Examples:
+    >>> from rational.models import RationalRNN, SoPa
+    >>> from rational.train.sparsity.groups import chain_blocks
+    >>> [(b.name, b.copies, b.length) for b in chain_blocks(RationalRNN(4, n=3, hidden_size=5))]
+    [('forward_cells.0', 5, 3)]
+    >>> [(b.name, b.copies, b.length) for b in chain_blocks(SoPa(4, pattern_lengths="3:2,2:4"))]
+    [('patterns.0', 2, 3), ('patterns.1', 4, 2)]
 """
 
 from __future__ import annotations

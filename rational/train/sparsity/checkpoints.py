@@ -7,9 +7,18 @@ and ``pruning.json`` the report: sizes, and the dev and test metrics of the trai
 model, of the pruned one, and after fine-tuning.
 
 Examples:
-    >>> # (see docs/sparsity.md for a run that trains, prunes and fine-tunes a checkpoint)
-    >>> REPORT_FILE
-    'pruning.json'
+    >>> import tempfile
+    >>> from rational.train.pipeline import DataConfig, train
+    >>> from rational.train.synthetic import write_sentiment_splits
+    >>> from rational.train.trainer import TrainerConfig
+    >>> folder = tempfile.mkdtemp()
+    >>> paths = write_sentiment_splits(folder, train=40, dev=20, test=20)
+    >>> data = DataConfig(train=str(paths["train"]), dev=str(paths["dev"]))
+    >>> _ = train(folder + "/run", data=data, model="rrnn", model_options={"n": 3, "hidden_size": 4},
+    ...           embedding_dim=4, training=TrainerConfig(epochs=1, quiet=True))
+    >>> report = prune_checkpoint(folder + "/run", 0.0, folder + "/pruned")   # 0: only zero groups go
+    >>> report["states_before"], report["states_after"], sorted(report["metrics"])
+    (12, 12, ['pruned', 'trained'])
 """
 
 from __future__ import annotations

@@ -161,6 +161,20 @@ def prune(model: nn.Module, threshold: float) -> PruneResult:
         ConfigError: when no state is left (with the largest group norm, so a lower
             threshold can be chosen), for a tied language model (its output layer is
             the embedding and cannot lose columns), or a model prune does not know.
+
+    Examples:
+        >>> import torch
+        >>> from rational.models import RationalRNN, TextClassifier
+        >>> from rational.train.sparsity import zero_dropped_groups
+        >>> _ = torch.manual_seed(0)
+        >>> model = TextClassifier(RationalRNN(4, n=3, hidden_size=4), num_classes=2, vocab_size=10)
+        >>> zero_dropped_groups(model, [torch.tensor([3, 1, 0, 2])])     # as group lasso would
+        >>> result = prune(model, threshold=0.1)
+        >>> result.states_before, result.states_after, result.encoder_options["n"]
+        (12, 6, {'3': 1, '2': 1, '1': 1})
+        >>> tokens = torch.tensor([[2, 5, 7, 3]])
+        >>> torch.allclose(result.model(tokens, tokens != 0), model(tokens, tokens != 0))
+        True
     """
     lengths = pruned_lengths(model, threshold)
     encoder, adapter, head_owner = _encoder_and_adapter(model)
