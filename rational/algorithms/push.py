@@ -61,7 +61,7 @@ def push(wfsa: WFSA, toward: str = "initial") -> WFSA:
         ValueError: for another ``toward``.
         UnsupportedSemiringError: for a semiring without division or not commutative.
         DivergenceError: when the shortest distances diverge, or (``Real``) when the
-            weights of the paths through a state cancel out to 0.
+            weights of the paths through a state cancel out (or underflow) to 0.
 
     Examples:
         >>> from rational import WFSA, Tropical
@@ -87,7 +87,8 @@ def push(wfsa: WFSA, toward: str = "initial") -> WFSA:
         side = "to the final states" if to_initial else "from the initial states"
         raise DivergenceError(
             f"cannot push: the paths {side} through state {int(vanished[0])} have total weight "
-            f"{ring.zero!r} (weights of both signs cancel out), so there is nothing to divide by"
+            f"{ring.zero!r} (weights of both signs cancel out, or tiny weights underflow), so there is "
+            "nothing to divide by"
         )
     src, label, dst, weight = wfsa.arc_arrays
     keep = alive[src] & alive[dst] & live_arcs(wfsa)
