@@ -120,13 +120,14 @@ def pruned_lengths(model: nn.Module, threshold: float) -> list[Tensor]:
     return lengths
 
 
-def _first_linear(head: nn.Module) -> tuple[nn.Module, str]:
+def _first_linear(head: nn.Module | None) -> tuple[nn.Module, str]:
     if isinstance(head, nn.Linear):
         return head, ""
     if isinstance(head, nn.Sequential) and len(head) and isinstance(head[0], nn.Linear):
         return head[0], "0"
     raise ConfigError(
-        f"cannot shrink a head of type {type(head).__name__}: prune knows a Linear layer or a Sequential starting with one"
+        f"cannot shrink a head of type {type(head).__name__} (the model's .output): prune knows a Linear layer or a "
+        "Sequential starting with one"
     )
 
 
@@ -197,7 +198,7 @@ def prune(model: nn.Module, threshold: float) -> PruneResult:
     else:
         pruned = copy.deepcopy(head_owner)  # shares no tensor with the original
         pruned.encoder = rebuilt.module
-        layer, index = _first_linear(pruned.output)
+        layer, index = _first_linear(getattr(pruned, "output", None))
         smaller = _shrink_linear(layer, rebuilt.features, rebuilt.constants)
         if index == "":
             pruned.output = smaller
