@@ -240,17 +240,22 @@ def _solve_paths(matrix, start):
     ``Σ (Mᵀ)^k start`` is summed until its terms vanish to float precision (a few
     dozen sparse products when the radius is well below 1), then GMRES carries on
     from there when the series converges slowly, and LU is the last resort.
+
+    Non-negative systems (every ``Log`` one) get a few series steps after LU or
+    GMRES: those solvers are accurate relative to the largest entry only, and may
+    leave a tiny positive entry at zero or below; the series has no cancellation.
     """
     from scipy.sparse.linalg import gmres, spsolve
 
     m = matrix.shape[0]
     system = (sp.identity(m, format="csc") - matrix.T.tocsc()).tocsc()
+    transposed = matrix.T.tocsr()
     if m <= _DIRECT_SOLVE_LIMIT:
-        return spsolve(system, start) if m > 1 else start / system.toarray()[0]
+        x = spsolve(system, start) if m > 1 else start / system.toarray()[0]
+        return _polish(transposed, start, np.atleast_1d(x))
     _, component = csgraph.connected_components(matrix, directed=True, connection="strong")
     if np.bincount(component).max() <= _DIRECT_SOLVE_LIMIT:
-        return spsolve(system, start)
-    transposed = matrix.T.tocsr()
+        return _polish(transposed, start, spsolve(system, start))
     x = np.array(start, dtype=np.float64)
     for _ in range(_SERIES_ITERATIONS):
         new = start + transposed @ x
@@ -259,9 +264,23 @@ def _solve_paths(matrix, start):
         if step <= 1e-16 * max(np.abs(x).max(), 1e-300):
             return x
     x, info = gmres(system, start, x0=x, rtol=1e-14, atol=0.0, restart=50, maxiter=20)
-    if info == 0:
+    if info != 0:
+        x = spsolve(system, start)
+    return _polish(transposed, start, x)
+
+
+def _polish(transposed, start, x, steps: int = 100):
+    """Series steps from a solution of a non-negative system, each entry until it is
+    stable relative to its own size."""
+    if start.min(initial=0.0) < 0 or transposed.data.min(initial=0.0) < 0:
         return x
-    return spsolve(system, start)
+    x = np.maximum(x, 0.0)
+    for _ in range(steps):
+        new = start + transposed @ x
+        if np.all(np.abs(new - x) <= 1e-14 * new):
+            return new
+        x = new
+    return x
 
 
 def _log_fixed_point(start, u, v, w, n, tolerance=1e-13, max_iterations=100_000):
