@@ -394,7 +394,7 @@ def matrix_star(ring: Semiring, matrix: np.ndarray, what: str = "cycles") -> np.
         if not np.all(ring.is_member(loop)):
             raise DivergenceError(
                 f"the {ring.name} sum over {what} through state {k} diverges "
-                f"(cycle weight {closure[k, k]!r})"
+                f"(cycle weight {closure[k, k].item()!r})"
             )
         through = ring.times(closure[:, k], loop)
         closure = ring.plus(closure, ring.times(through[:, None], closure[k][None, :]))
@@ -419,7 +419,7 @@ def shortest_distance_reference(wfsa: WFSA, reverse: bool = False, max_iteration
         for a, b, weight in zip(u.tolist(), v.tolist(), w):
             term = ring.times(weight, d[a]) if reverse else ring.times(d[a], weight)
             new[b] = ring.plus(new[b], term)
-        if np.all(ring.isclose(new, d, 1e-15)):
+        if np.all(ring.isclose(new, d, 1e-13)):
             return new
         d = new
     raise DivergenceError(f"no convergence after {max_iterations} relaxations")
