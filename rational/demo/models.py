@@ -1,4 +1,5 @@
-"""Demo section: train SoPa and a rational RNN on synthetic sentiment, and read their automata.
+"""Demo section: train SoPa and a rational RNN (in normal mode also a QRNN, an SRU, a CNN and
+an LSTM) on synthetic sentiment, and read their automata.
 
 The trained SoPa, its vocabulary and the data go into ``context.shared`` (``"sopa"``,
 ``"sopa_vocab"``, ``"sopa_train"``, ``"sopa_test"``, ``"sopa_labels"``,
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from rational.models import RationalRNN, SoPa, TextClassifier
+from rational.models import CNN, LSTM, QRNN, SRU, RationalRNN, SoPa, TextClassifier
 from rational.models.diagrams import DIAGRAMS, model_diagram
 from rational.train.synthetic import sentiment_examples
 from rational.train.tasks import get_task
@@ -33,23 +34,42 @@ PROBES = [
 ]
 
 
-DESCRIPTIONS = {
-    "SoPa": "6 patterns each of lengths 3 and 2, max-times semiring, MLP of 25 units",
-    "RationalRNN": "bigram units (chains of 2 states after the start, self-loops), Real semiring",
+#: name -> (what its automata are, builder(vocab size, dimension) -> classifier)
+MODELS = {
+    "SoPa": (
+        "6 patterns each of lengths 3 and 2, max-times semiring, MLP of 25 units",
+        lambda size, dim: TextClassifier(SoPa(dim, pattern_lengths={3: 6, 2: 6}, semiring="MaxTimes"), 2,
+                                         vocab_size=size, mlp_hidden=25),
+    ),
+    "RationalRNN": (
+        "bigram units: chains of 2 states after the start, self-loops, Real semiring",
+        lambda size, dim: TextClassifier(RationalRNN(dim, n=2, hidden_size=dim), 2, vocab_size=size),
+    ),
+    "QRNN": (
+        "unigram units reading word pairs (window 2), fo gates",
+        lambda size, dim: TextClassifier(QRNN(dim, hidden_size=dim, window=2), 2, vocab_size=size),
+    ),
+    "SRU": (
+        "unigram units, highway output",
+        lambda size, dim: TextClassifier(SRU(dim, hidden_size=dim), 2, vocab_size=size),
+    ),
+    "CNN": (
+        "8 filters each of widths 2, 3 and 4 (chains without self-loops, max-plus)",
+        lambda size, dim: TextClassifier(CNN(dim, filters={2: 8, 3: 8, 4: 8}), 2, vocab_size=size),
+    ),
+    "LSTM": (
+        "not rational: the torch.nn baseline",
+        lambda size, dim: TextClassifier(LSTM(dim, hidden_size=dim), 2, vocab_size=size),
+    ),
 }
-
-
-def _classifier(name: str, vocab_size: int, dim: int) -> TextClassifier:
-    if name == "SoPa":
-        encoder = SoPa(dim, pattern_lengths={3: 6, 2: 6}, semiring="MaxTimes")
-        return TextClassifier(encoder, len(LABELS), vocab_size=vocab_size, mlp_hidden=25)
-    return TextClassifier(RationalRNN(dim, n=2, hidden_size=dim), len(LABELS), vocab_size=vocab_size)
+QUICK_MODELS = ("SoPa", "RationalRNN")
 
 
 def _train(name, vocab_size, task, encoded, epochs, dim, seed):
-    """Train one model (progress bars on standard error); the model, its test accuracy, its table row."""
+    """Train one model (progress bars on standard error): the model, its test
+    accuracy, its dev accuracy after every epoch, and its table row."""
     seed_everything(seed)
-    model = _classifier(name, vocab_size, dim)
+    model = MODELS[name][1](vocab_size, dim)
     config = TrainerConfig(epochs=epochs, batch_size=32, lr=0.01, seed=seed)
     _log(f"training {name} ({epochs} epochs)")
     start = time.perf_counter()
@@ -57,7 +77,8 @@ def _train(name, vocab_size, task, encoded, epochs, dim, seed):
     seconds = time.perf_counter() - start
     accuracy = task.evaluate(model, task.eval_batches(encoded["test"], 100))["accuracy"]
     parameters = sum(p.numel() for p in model.parameters())
-    return model, accuracy, [parameters, result.epochs, seconds, result.best_metric, accuracy]
+    curve = [line["dev_accuracy"] for line in result.history]
+    return model, accuracy, curve, [name, MODELS[name][0], parameters, seconds, result.best_metric, accuracy]
 
 
 def _log(line: str) -> None:
@@ -73,23 +94,27 @@ def run(section: Section, context: DemoContext) -> None:
     task = get_task("classify")
     encoded = {name: task.encode(data, vocab, LABELS) for name, data in (("train", train), ("dev", dev), ("test", test))}
     section.text(
-        "Two rational models learn the synthetic sentiment task of rational.train.synthetic: each sentence holds "
+        "Rational models learn the synthetic sentiment task of rational.train.synthetic: each sentence holds "
         "one adjective, positive or negative, perhaps negated by 'not' (with an intensifier between, as in 'not "
         "very good'), and some open with a clause whose 'not' negates nothing, so counting words does not decide "
         f"the label. {len(train)} training, {len(dev)} dev and {len(test)} test sentences, vocabulary {len(vocab)}."
     )
     section.table(["label", "sentence"], [[e.label, " ".join(e.tokens)] for e in train[:5]])
 
-    rows, trained, epochs = [], {}, 4 if quick else 8
+    names = QUICK_MODELS if quick else tuple(MODELS)
+    trained, epochs = {}, 4 if quick else 8
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # models this small train fastest on one thread
     try:
-        for name in ("SoPa", "RationalRNN"):
+        for name in names:
             trained[name] = _train(name, len(vocab), task, encoded, epochs, 24 if quick else 32, context.seed)
-            rows.append([name, DESCRIPTIONS[name], *trained[name][2]])
     finally:
         torch.set_num_threads(threads)
-    section.table(["model", "automata", "parameters", "epochs", "seconds", "best dev accuracy", "test accuracy"], rows)
+    section.table(["model", "automata", "parameters", "seconds", "best dev accuracy", "test accuracy"],
+                  [trained[name][3] for name in names])
+    section.table(["epoch", *names], [[epoch + 1, *(trained[name][2][epoch] for name in names)]
+                                      for epoch in range(epochs)])
+    section.text("Dev accuracy after each epoch: how fast each model learns to read negation.")
 
     # What each model says on a few sentences of its own.
     probe_rows = []
@@ -125,7 +150,7 @@ def run(section: Section, context: DemoContext) -> None:
     section.automaton(rnn.encoder.to_wfsa(vocab.tokens, embeddings, copy=unit, top_k=2),
                       f"rational RNN unit {unit}, two words per arc", precision=2)
 
-    sopa_model, sopa_accuracy, _ = trained["SoPa"]
+    sopa_model, sopa_accuracy = trained["SoPa"][:2]
     sopa_model.eval()
     context.shared.update(
         sopa=sopa_model, sopa_vocab=vocab, sopa_train=train, sopa_test=test, sopa_labels=list(LABELS),
