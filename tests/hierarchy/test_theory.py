@@ -20,7 +20,7 @@ from rational.hierarchy.theory import (
     theory_table,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_analysis_reproduces_the_cited_classes():
