@@ -51,6 +51,25 @@ def openfst_scores(machine: WFSA, strings: list[list[str]], arc_type: str) -> np
     return out
 
 
+def dense_product_floor(machine: WFSA, strings: list[list[str]]) -> float:
+    """Seconds for only the matrix products of the dense per-symbol method (rows
+    grouped by symbol at every step, one float64 Q×Q product per group): a floor for
+    any implementation of that method, whatever its bookkeeping costs."""
+    import torch
+
+    matrices = torch.rand(len(machine.alphabet), machine.num_states, machine.num_states, dtype=torch.float64)
+    ids = [machine.encode(s) for s in strings]
+    longest = max(len(x) for x in ids)
+    counts = [np.bincount([x[t] for x in ids if len(x) > t], minlength=len(machine.alphabet)) for t in range(longest)]
+    rows = torch.rand(len(strings), machine.num_states, dtype=torch.float64)
+    start = time.perf_counter()
+    for step in counts:
+        for symbol, count in enumerate(step):
+            if count:
+                rows[:count] @ matrices[symbol]
+    return time.perf_counter() - start
+
+
 def best_time(function, repeats: int):
     best, result = np.inf, None
     for _ in range(repeats):
@@ -68,11 +87,18 @@ def main() -> None:
     parser.add_argument("--arcs", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs per timing")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (OpenFst runs on one core)")
     args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     lengths = rng.integers(20, 61, args.strings)
     strings = [[f"s{k}" for k in rng.integers(0, args.symbols, n)] for n in lengths]
-    print(f"{args.strings} strings of length 20-60; WFSA with {args.states} states, {args.symbols} symbols, {args.arcs} arcs")
+    print(
+        f"{args.strings} strings of length 20-60; WFSA with {args.states} states, {args.symbols} symbols, "
+        f"{args.arcs} arcs; torch threads {args.threads}; best of {args.repeats}"
+    )
     print(f"{'semiring':9} {'score_batch s':>14} {'OpenFst s':>10} {'ratio':>7} {'target':>8}  agreement")
     for semiring, arc_type, target in ((Log, "log", 5.0), (Tropical, "standard", 1.0)):
         machine = random_machine(semiring, args.states, args.symbols, args.arcs, rng)
@@ -87,6 +113,13 @@ def main() -> None:
             f"{semiring.name:9} {ours_time:14.3f} {theirs_time:10.3f} {ratio:6.2f}x {target:6.1f}x  "
             f"max rel diff {worst:.1e} (OpenFst weights are float32), same accepted set: {same_support}; target {verdict}"
         )
+        if semiring is Log:
+            floor, _ = best_time(lambda m=machine: dense_product_floor(m, strings), args.repeats)
+            print(
+                f"          dense per-symbol products alone (float64, no bookkeeping): {floor:.3f} s = "
+                f"{theirs_time / floor:.2f}x OpenFst's speed at best; the arc-gathering path used here "
+                f"touches only the {args.arcs // args.symbols} arcs per symbol instead of {args.states**2} matrix cells"
+            )
 
 
 if __name__ == "__main__":

@@ -3,12 +3,16 @@
 Strings are sorted by length so that at step ``t`` the rows still reading form a
 prefix of the batch; padded positions are never touched.
 
-* ``Real`` / ``Log``: the rows are grouped by the symbol they read and each group is
-  multiplied by that symbol's dense ``Q×Q`` matrix. ``Log`` works in scaled real
-  space: ``log(exp(α + r - m) @ exp(W - r)) + m`` with ``r`` the row maxima of ``W``
-  and ``m`` the row maxima of ``α + r``.
-* selection semirings: each symbol's arcs are padded to a common count, gathered
-  for the whole batch and ⊕-reduced into their targets with ``scatter_reduce``.
+* sparse machines (the usual case): each symbol's arcs are padded to a common
+  count, gathered for the whole batch and ⊕-reduced into their targets with
+  ``scatter_reduce`` (min/max for selection semirings, a sum for ``Real`` and ``Log``).
+* ``Real`` / ``Log`` machines whose symbols have many arcs (more than a quarter of
+  ``Q²``): the rows are grouped by the symbol they read and each group is multiplied
+  by that symbol's dense ``Q×Q`` matrix.
+
+``Log`` works in scaled real space: a row is ``log(v) + c`` with ``v`` real and
+normalized to a maximum of 1 after every step and ``c`` a log-scale, and arc weights
+are ``exp(w - s)`` with ``s`` a per-symbol (dense: per-state) maximum added to ``c``.
 """
 
 from __future__ import annotations
@@ -45,7 +49,12 @@ def score_batch(wfsa: WFSA, strings: Sequence[str | Sequence[Hashable]], device:
     tokens = torch.as_tensor(tokens, device=device)
     # active[t]: how many (sorted) rows still read a symbol at step t
     active = [int((lengths > t).sum()) for t in range(longest)]
-    stepper = _DenseStepper(wfsa, device) if ring in (Real, Log) else _GatherStepper(wfsa, device)
+    if ring not in (Real, Log):
+        stepper = _GatherStepper(wfsa, device)
+    elif _densest_symbol(wfsa) * 4 > wfsa.num_states**2:
+        stepper = _DenseStepper(wfsa, device)
+    else:
+        stepper = _SumGatherStepper(wfsa, device)
     state = stepper.start(batch)
     for t in range(longest):
         k = active[t]
@@ -57,6 +66,13 @@ def score_batch(wfsa: WFSA, strings: Sequence[str | Sequence[Hashable]], device:
     scores = np.empty(batch, dtype=ring.dtype)
     scores[order] = sorted_scores.cpu().numpy().astype(ring.dtype)
     return scores
+
+
+def _densest_symbol(wfsa: WFSA) -> int:
+    """The largest number of arcs any one symbol has."""
+    label = wfsa.arc_arrays[1]
+    label = label[label >= 0]
+    return int(np.bincount(label).max()) if len(label) else 0
 
 
 class _DenseStepper:
@@ -236,3 +252,93 @@ class _GatherStepper:
     def finish(self, alpha):
         values = self._times(alpha, self.final)
         return values.amin(dim=-1) if self.reduce == "amin" else values.amax(dim=-1)
+
+
+class _SumGatherStepper(_GatherStepper):
+    """Real and Log on sparse machines: gather each symbol's arcs, sum into the targets.
+
+    Log rows are ``(v, c)``: ``log(v) + c`` with ``v`` normalized to a row maximum of 1.
+    """
+
+    def __init__(self, wfsa: WFSA, device: str):
+        import torch
+
+        self.torch = torch
+        self.log = wfsa.semiring is Log
+        self.reduce, self.multiply, self.zero = "sum", True, 0.0
+        src, label, dst, weight = wfsa.arc_arrays
+        keep = label >= 0
+        num_symbols = len(wfsa.alphabet)
+        weight = weight[keep].astype(np.float64)
+        self.shift = torch.zeros(num_symbols, 1, dtype=torch.float64, device=device)
+        if self.log:
+            shift = _label_maxima(label[keep], weight, num_symbols)
+            weight = np.exp(weight - shift[label[keep]])
+            self.shift = torch.as_tensor(shift[:, None], device=device)
+        self.src, self.dst, self.weight = self._pad_by_label(src[keep], label[keep], dst[keep], weight, num_symbols, device)
+        initial = wfsa.initial_weights.astype(np.float64)
+        self.final = torch.as_tensor(wfsa.final_weights.astype(np.float64), device=device)
+        self.initial = _scaled(torch.as_tensor(initial, device=device)[None, :], self.log)
+        self.closure = None
+        if wfsa.has_epsilons:
+            closure = np.asarray(wfsa.epsilon_closure(), dtype=np.float64)
+            rows, cols = np.nonzero(closure != float(wfsa.semiring.zero))
+            values = closure[rows, cols]
+            top = float(values.max()) if self.log and len(values) else 0.0
+            values = np.exp(values - top) if self.log else values
+            padded = self._pad_by_label(rows, np.zeros(len(rows), dtype=np.int64), cols, values, 1, device)
+            self.closure = tuple(t[0] for t in padded) + (top,)
+
+    def _close(self, state):
+        if self.closure is None:
+            return state
+        src, dst, weight, top = self.closure
+        value, scale = state
+        batch = value.shape[0]
+        value = self._relax(value, src.expand(batch, -1), dst.expand(batch, -1), weight.expand(batch, -1))
+        return self._normalize(value, scale + top) if self.log else (value, scale)
+
+    def _normalize(self, value, scale):
+        torch = self.torch
+        peak = value.amax(dim=-1, keepdim=True)
+        peak = torch.where(peak > 0, peak, torch.ones_like(peak))
+        return value / peak, scale + torch.log(peak)
+
+    def start(self, batch: int):
+        value, scale = self._close(self.initial)
+        return value.expand(batch, -1).clone(), scale.expand(batch, -1).clone()
+
+    def step(self, state, symbols):
+        value, scale = state
+        value = self._relax(value, self.src[symbols], self.dst[symbols], self.weight[symbols])
+        if self.log:
+            value, scale = self._normalize(value, scale + self.shift[symbols])
+        return self._close((value, scale))
+
+    def rows(self, state, start: int, stop: int | None = None):
+        return state[0][start:stop], state[1][start:stop]
+
+    def join(self, head, tail):
+        return self.torch.cat([head[0], tail[0]]), self.torch.cat([head[1], tail[1]])
+
+    def finish(self, state):
+        value, scale = state
+        if not self.log:
+            return value @ self.final
+        return self.torch.logsumexp(self.torch.log(value) + self.final, dim=-1) + scale[:, 0]
+
+
+def _label_maxima(label: np.ndarray, weight: np.ndarray, num_symbols: int) -> np.ndarray:
+    """The largest weight of each symbol's arcs (0 for symbols without arcs)."""
+    top = np.full(num_symbols, -np.inf)
+    np.maximum.at(top, label, weight)
+    return np.where(np.isfinite(top), top, 0.0)
+
+
+def _scaled(alpha, log: bool):
+    """Rows as ``(v, c)``: Log rows split into real values and a log-scale."""
+    if not log:
+        return alpha, alpha.new_zeros(alpha.shape[0], 1)
+    m = alpha.amax(dim=-1, keepdim=True)
+    m = m.where(m.isfinite(), m.new_zeros(()))
+    return (alpha - m).exp(), m

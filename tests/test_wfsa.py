@@ -276,3 +276,20 @@ def test_all_strings_score_through_a_universal_machine(ring, n):
     machine = WFSA.from_arcs(ring, [(0, s, 0) for s in "ab"], initial=0, final=0, alphabet="ab")
     for string in itertools.product("ab", repeat=n):
         assert machine.score(string) == ring.one
+
+
+@pytest.mark.parametrize("ring", [Real, Log], ids=str)
+@pytest.mark.parametrize("arcs_per_symbol", [3, 16], ids=["sparse", "dense"])
+def test_score_batch_gathers_sparse_and_multiplies_dense_machines_alike(ring, arcs_per_symbol):
+    # 4 states: 3 arcs per symbol take the arc-gathering path, 16 the dense products
+    rng = np.random.default_rng(arcs_per_symbol)
+    arcs = []
+    for symbol in "ab":
+        cells = rng.choice(16, size=arcs_per_symbol, replace=False)
+        for cell in cells:
+            weight = rng.uniform(0.05, 0.25)
+            arcs.append((int(cell // 4), symbol, int(cell % 4), weight if ring is Real else float(np.log(weight))))
+    machine = WFSA.from_arcs(ring, arcs, initial={0: ring.one, 2: ring.one}, final=[1, 3], alphabet="ab")
+    batch = ["".join(rng.choice(list("ab"), size=n)) for n in rng.integers(0, 30, size=40)]
+    expected = np.array([machine.score(s) for s in batch])
+    assert_close(ring, machine.score_batch(batch), expected, 1e-10)
