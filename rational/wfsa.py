@@ -526,14 +526,16 @@ class WFSA:
     def score_batch(self, strings: Sequence[str | Sequence[Hashable]], device: str = "cpu") -> np.ndarray:
         """Scores of many strings at once, vectorized with torch over the batch.
 
-        Strings of different lengths are padded; padding changes nothing. ``Log``
-        and ``Real`` step with one dense matrix product per symbol (``Log`` in
-        scaled real space, float64); ``Tropical``, ``MaxPlus``, ``MaxTimes`` and
-        ``Boolean`` gather the arcs of each label and ⊕-reduce them with
-        ``scatter_reduce``. Other semirings fall back to :meth:`score` per string.
+        Strings of different lengths are padded; padding changes nothing. Each
+        step gathers the arcs of the symbol every string reads and ⊕-reduces them
+        into their targets with ``scatter_reduce`` (a sum for ``Real`` and ``Log``,
+        min/max for the selection semirings); ``Real`` and ``Log`` machines whose
+        symbols have arcs on more than a quarter of the ``Q×Q`` cells multiply the
+        rows reading each symbol by its dense matrix instead. ``Log`` runs in scaled
+        real space (float64). Other semirings fall back to :meth:`score` per string.
 
-        Caveat (``Log``): each step rescales every row by its largest entry, so a
-        forward weight more than about 700 nats below the largest one of its row
+        Caveat (``Log``): rows are rescaled by their largest entry at every step, so
+        a forward weight more than about 700 nats below the largest one of its row
         underflows to zero; the result then drops paths that weigh less than
         ``e^-700`` of the best path at that step.
 
