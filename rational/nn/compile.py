@@ -35,7 +35,6 @@ Examples:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,7 +71,6 @@ ACTIVATIONS = ("auto", "identity")
 METHODS = ("auto", "chain", "general", "reference")
 
 
-@dataclass
 class ForwardOutput:
     """What :meth:`NeuralWFSA.forward` returns; scores are in the module's semiring.
 
@@ -80,7 +78,8 @@ class ForwardOutput:
         states: ``(B, T, copies, Q)`` the forward score of every state after each
             position (``α_t``): the ⊕ over paths that start at position 0 (anchored)
             or at any position (unanchored) and have read up to ``t``. The semiring
-            zero at padded positions.
+            zero at padded positions. Computed on first access (models that only
+            need ``ends`` or ``document`` never pay for it).
         ends: ``(B, T, copies)`` the score of the paths that end at ``t`` having
             read at least one token, final weights applied: prefixes ``x_1..x_t``
             (anchored) or every span ending at ``t`` (unanchored).
@@ -90,10 +89,20 @@ class ForwardOutput:
         mask: ``(B, T)`` which positions are real.
     """
 
-    states: torch.Tensor
-    ends: torch.Tensor
-    document: torch.Tensor
-    mask: torch.Tensor
+    def __init__(self, ends: torch.Tensor, document: torch.Tensor, mask: torch.Tensor, states) -> None:
+        self.ends = ends
+        self.document = document
+        self.mask = mask
+        self._states = states  # a tensor, or a function computing it
+
+    @property
+    def states(self) -> torch.Tensor:
+        if callable(self._states):
+            self._states = self._states()
+        return self._states
+
+    def __repr__(self) -> str:
+        return f"ForwardOutput(ends={tuple(self.ends.shape)}, document={tuple(self.document.shape)})"
 
 
 def activate(semiring: Semiring, name: str, scores: torch.Tensor) -> torch.Tensor:
@@ -470,27 +479,34 @@ class NeuralWFSA(nn.Module):
         initial, final = self.initial_vector(), self.final_vector()
         start = initial if eps_closure is None else vecmat(ring, initial, eps_closure)
         beta = self._beta(weights, start, eps_closure, method, initial_states)
-        states = beta if self.anchored else semiring_plus(ring, beta, start)
-        ends = semiring_sum(ring, semiring_times(ring, beta, final), -1)
         zero = float(ring.zero)
-        states = states.masked_fill(~mask[:, :, None, None], zero)
+        finals = self.template.final_states
+        if len(finals) == 1:  # chains: only the last state is final
+            ends = semiring_times(ring, beta[..., finals[0]], final[:, finals[0]])
+        else:
+            ends = semiring_sum(ring, semiring_times(ring, beta, final), -1)
         ends = ends.masked_fill(~mask[:, :, None], zero)
+
+        def states() -> torch.Tensor:
+            alpha = beta if self.anchored else semiring_plus(ring, beta, start)
+            return alpha.masked_fill(~mask[:, :, None, None], zero)
+
         if self.anchored:
             batch_size, time = weights.shape[:2]
             before = start.expand(batch_size, -1, -1) if initial_states is None else initial_states
             last = (lengths - 1).clamp(min=0)
             batch = torch.arange(batch_size, device=weights.device)
-            final_states = states[batch, last] if time else before
+            final_states = beta[batch, last] if time else before
             final_states = torch.where((lengths > 0)[:, None, None], final_states, before)
             document = semiring_sum(ring, semiring_times(ring, final_states, final), -1)
         else:
             document = semiring_sum(ring, ends, 1)
         convert = self.semiring
         return ForwardOutput(
-            states=from_working(convert, states),
             ends=from_working(convert, ends),
             document=from_working(convert, document),
             mask=mask,
+            states=lambda: from_working(convert, states()),
         )
 
     def _beta(self, weights, start, eps_closure, method, initial_states=None) -> torch.Tensor:
