@@ -8,7 +8,7 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from rational import WFSA, Boolean, Log, MaxPlus, MaxTimes, Real, SymbolTable, Tropical
+from rational import WFSA, Boolean, Log, MaxPlus, MaxTimes, Real, SymbolTable, Tropical, equivalent
 from rational.errors import DivergenceError, InvalidWeightError, ShapeError
 from rational.nn import Template, compile
 from rational.testing import wfsas
@@ -39,8 +39,11 @@ def test_compiled_wfsa_exports_back_to_an_equivalent_wfsa(ring, epsilons, data):
     assume(converges(machine))
     exported = compile(machine, dtype=F64).to_wfsa()
     assert exported.semiring is ring and exported.alphabet == machine.alphabet
-    for string in all_strings("ab", 4):
-        assert_close(ring, exported.score(string), machine.score(string))
+    result = equivalent(exported, machine)
+    assert result, str(result)
+    if not result.exact:  # Tropical/MaxPlus machines that do not determinize: a bounded check
+        for string in all_strings("ab", 4):
+            assert_close(ring, exported.score(string), machine.score(string))
 
 
 @settings(max_examples=25)
