@@ -9,6 +9,8 @@ seconds), the best of several runs:
 
 * ``projection``: the layer's input projection alone, ``nn.Linear(D, C·arcs)``: a
   floor that no implementation of the layer can beat;
+* ``activation``: the projection and the arc activation ``g`` alone: the ceiling of
+  any implementation that applies ``g`` (the targets are ratios to ``projection``);
 * ``reference``: projection + ``chain_forward(method="reference")``, a loop over
   time with ``unbind``, all states at once;
 * ``scan``: projection + ``chain_forward(method="fast")`` (the chain scans);
@@ -115,6 +117,7 @@ def measure(layer: Layer, batch: int, steps: int, repeats: int, lstm, with_refer
 
     out = {
         "projection": run(lambda: layer.projection(x)),
+        "activation": run(lambda: layer.weights(x)),
         "scan": run(lambda: layer.chain(x, "fast")),
         "module": run(lambda: layer.module(x).document),
         "lstm": run(lambda: lstm(x)[0]),
@@ -173,13 +176,15 @@ def main() -> None:
         report(f"(a) {ring.name}, B=32 T=256: 200 chains of 5 states", a)
         print(
             f"    scan/projection {a['scan'] / a['projection']:.2f}, module/projection "
-            f"{a['module'] / a['projection']:.2f}   target: {TARGETS['a']}"
+            f"{a['module'] / a['projection']:.2f}   target: {TARGETS['a']}; "
+            f"ceiling (projection + activation alone) {a['activation'] / a['projection']:.2f}"
         )
         b = measure(layer, 1, 128 if args.quick else 2048, repeats, lstm)
         report(f"(b) {ring.name}, B=1 T=2048", b)
         print(
             f"    scan/projection {b['scan'] / b['projection']:.2f}, scan/reference {b['scan'] / b['reference']:.2f}, "
-            f"module/projection {b['module'] / b['projection']:.2f}   target: {TARGETS['b']}"
+            f"module/projection {b['module'] / b['projection']:.2f}   target: {TARGETS['b']}; "
+            f"ceiling (projection + activation alone) {b['activation'] / b['projection']:.2f}"
         )
         print(f"    float32 error against float64 at T=2000: {float32_error(layer, 200 if args.quick else 2000):.2e}")
 
