@@ -255,8 +255,7 @@ class Architecture:
         cited: its class as placed by Merrill et al. (2020), ``None`` when not placed.
         pooling: whether the decoder pools over time (max over positions) rather
             than reading the final state.
-        build: ``build(units, features)`` returns its :class:`Recurrence`;
-            ``None`` for the reference automaton, which has no recurrence.
+        build: ``build(units, features)`` returns its :class:`Recurrence`.
     """
 
     key: str
@@ -265,7 +264,7 @@ class Architecture:
     source: str
     cited: str | None
     pooling: bool
-    build: Callable[[int, int], Recurrence] | None
+    build: Callable[[int, int], Recurrence]
 
 
 #: key -> architecture; adding one is one entry here.
