@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/rational demo --out $(DEMO_OUT)
 
 lint: install
-	$(BIN)/ruff check rational tests examples benchmarks
+	$(BIN)/ruff check rational tests examples benchmarks scripts
 
 test: install lint docs
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
