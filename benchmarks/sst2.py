@@ -48,19 +48,19 @@ MODELS = {
         "sopa",
         {"pattern_lengths": "5:50,4:50,3:50,2:50", "semiring": "MaxPlus"},
         {"mlp_hidden": 25, "dropout": 0.3},
-        {"lr": 1e-3, "word_dropout": 0.1, "schedule": "plateau"},
+        {"lr": 1e-3, "word_dropout": 0.1},
     ),
     "rrnn": (
         "rrnn",
         {"n": 2, "hidden_size": 256, "pooling": "max", "bidirectional": True},
         {"dropout": 0.5},
-        {"lr": 1e-3, "word_dropout": 0.1, "schedule": "plateau"},
+        {"lr": 1e-3, "word_dropout": 0.1},
     ),
     "lstm": (
         "lstm",
         {"hidden_size": 256, "pooling": "max", "bidirectional": True},
         {"dropout": 0.5},
-        {"lr": 1e-3, "word_dropout": 0.1, "schedule": "plateau"},
+        {"lr": 1e-3, "word_dropout": 0.1},
     ),
 }
 SETTINGS = ("phrases", "sentences")
@@ -86,7 +86,7 @@ def run(name: str, setting: str, folder: Path, out: Path, args: argparse.Namespa
     started = time.perf_counter()
     budget = TimeBudget(args.minutes * 60, start=started)
     training = TrainerConfig(epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
-                             seed=args.seed, quiet=args.quiet, **settings)
+                             schedule=args.schedule, seed=args.seed, quiet=args.quiet, **settings)
     stopped = False
     try:
         train(out, data=data_config(folder, setting), model=model, model_options=dict(options),
@@ -125,6 +125,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--patience", type=int, default=4,
                         help="stop after this many epochs without a better dev accuracy (default 4)")
     parser.add_argument("--batch-size", type=int, default=64, help="texts per batch (default 64)")
+    parser.add_argument("--schedule", default="plateau", choices=("plateau", "constant"),
+                        help="plateau: halve the learning rate after every epoch without a better dev accuracy "
+                             "(default); constant")
     parser.add_argument("--embedding-dim", type=int, default=150, help="embedding dimension (default 150)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
