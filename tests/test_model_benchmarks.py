@@ -71,4 +71,9 @@ def test_ptb_benchmark_on_synthetic_data(tmp_path, capsys):
     assert [r["model"] for r in results] == ["rrnn", "lstm"]
     for result in results:
         assert 1.0 < result["test_perplexity"] < 60 and result["epochs"] == 2
+    assert all(r["softmax"] == "adaptive" for r in results)
     assert "model  test ppl" in capsys.readouterr().out
+    tied = ptb.main(["--data", str(tmp_path / "data"), "--models", "rrnn", "--softmax", "full", "--minutes", "5",
+                     "--epochs", "1", "--size", "8", "--batch-size", "4", "--bptt", "8", "--out", str(tmp_path / "tied"),
+                     "--quiet"])
+    assert tied[0]["softmax"] == "full" and 1.0 < tied[0]["test_perplexity"] < 60

@@ -138,6 +138,8 @@ class ModelConfig:
         mlp_hidden: hidden units of the classifier's ReLU MLP; ``None`` for a linear layer.
         dropout: the head's dropout (embedded tokens and encoder outputs).
         tie_embeddings: tie the language model's output layer to the embedding.
+        softmax: the language model's output layer, ``"full"`` or ``"adaptive"``.
+        cutoffs: the adaptive softmax's cluster boundaries (``None``: its default).
     """
 
     encoder: str
@@ -149,6 +151,8 @@ class ModelConfig:
     mlp_hidden: int | None = None
     dropout: float = 0.0
     tie_embeddings: bool = False
+    softmax: str = "full"
+    cutoffs: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -199,5 +203,10 @@ def build_model(config: ModelConfig | dict[str, Any]) -> nn.Module:
             dropout=config.dropout,
         )
     return LanguageModel(
-        encoder, config.vocab_size, tie_embeddings=config.tie_embeddings, dropout=config.dropout
+        encoder,
+        config.vocab_size,
+        tie_embeddings=config.tie_embeddings,
+        dropout=config.dropout,
+        softmax=config.softmax,
+        cutoffs=config.cutoffs,
     )

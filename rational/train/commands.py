@@ -40,7 +40,7 @@ _TRAINING_OPTIONS = [
 _DATA_OPTIONS = ["format", "phrases", "fine_grained", "tokenizer", "lowercase", "min_count", "max_vocab", "vectors",
                  "freeze_vectors"]
 _MODEL_OPTIONS = ["embedding_dim", "hidden_size", "layers", "bidirectional", "pooling", "dropout", "mlp_hidden",
-                  "tie_embeddings", "option"]
+                  "tie_embeddings", "softmax", "cutoffs", "option"]
 
 
 def add_train(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +84,10 @@ def add_train(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--dropout", type=float, default=None, help="dropout in the head, and in the model if it takes one")
     model.add_argument("--mlp-hidden", type=int, default=None, help="classify with a ReLU MLP of this many hidden units")
     model.add_argument("--tie-embeddings", action="store_true", help="language modeling: tie output and input embeddings")
+    model.add_argument("--softmax", choices=("full", "adaptive"), default=None,
+                       help="language modeling: full (default) or adaptive (faster on large vocabularies)")
+    model.add_argument("--cutoffs", type=_int_list, default=None, metavar="I,J,...",
+                       help="language modeling: the adaptive softmax's cluster boundaries (default: 20%%,60%% of the vocabulary)")
     model.add_argument("--option", action="append", default=None, metavar="KEY=VALUE",
                        help="any other model option; VALUE is JSON or a string (repeatable)")
     training = parser.add_argument_group("training")
@@ -94,6 +98,13 @@ def add_train(parser: argparse.ArgumentParser) -> None:
                         help="CPU threads for torch (default: torch's choice; 1 is often fastest for small models)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or log lines")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def _set_threads(threads: int | None) -> None:
@@ -124,6 +135,10 @@ def _model_options(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
         except json.JSONDecodeError:
             encoder[key.strip()] = value
     head: dict[str, Any] = {"mlp_hidden": args.mlp_hidden, "tie_embeddings": args.tie_embeddings}
+    if args.softmax is not None:
+        head["softmax"] = args.softmax
+    if args.cutoffs is not None:
+        head["cutoffs"] = args.cutoffs
     if args.dropout is not None:
         head["dropout"] = args.dropout
         if "dropout" in encoder_options(args.model):

@@ -150,6 +150,8 @@ def train(
     mlp_hidden: int | None = None,
     dropout: float = 0.0,
     tie_embeddings: bool = False,
+    softmax: str = "full",
+    cutoffs: Sequence[int] | None = None,
     training: TrainerConfig | None = None,
     regularizers: Sequence[Regularizer] = (),
     post_step_hooks: Sequence[PostStepHook] = (),
@@ -167,6 +169,9 @@ def train(
         mlp_hidden: classification: hidden units of a ReLU MLP on the pooled vector.
         dropout: the head's dropout.
         tie_embeddings: language modeling: tie the output layer to the embedding.
+        softmax: language modeling: ``"full"`` or ``"adaptive"`` (see
+            :class:`~rational.models.heads.LanguageModel`).
+        cutoffs: language modeling: the adaptive softmax's cluster boundaries.
         training: the trainer's settings.
         regularizers: added to the training loss (see :class:`~rational.train.trainer.Trainer`).
         post_step_hooks: run after every optimizer step.
@@ -208,6 +213,8 @@ def train(
         mlp_hidden=mlp_hidden,
         dropout=dropout,
         tie_embeddings=tie_embeddings,
+        softmax=softmax,
+        cutoffs=list(cutoffs) if cutoffs is not None else None,
     )
     seed_everything(training.seed)
     network = build_model(model_config)

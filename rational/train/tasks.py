@@ -196,7 +196,10 @@ class LanguageModelingTask(Task):
     def step(self, model: nn.Module, batch: Batch, state: Any = None) -> StepResult:
         carry = getattr(model.encoder, "supports_state", False)
         output = model(batch.tokens, batch.mask, state if carry else None)
-        loss = F.cross_entropy(output.logits.reshape(-1, output.logits.shape[-1]), batch.targets.reshape(-1))
+        if hasattr(model, "next_token_loss"):  # the adaptive softmax never forms the full logits
+            loss = model.next_token_loss(output, batch.targets)
+        else:
+            loss = F.cross_entropy(output.logits.reshape(-1, output.logits.shape[-1]), batch.targets.reshape(-1))
         return StepResult(loss, batch.targets.numel(), detach_state(output.state) if carry else None)
 
     def summary(self, mean_loss: float, count: int, correct: int) -> dict[str, float]:

@@ -66,3 +66,46 @@ def test_language_model_refusals():
         LanguageModel(LSTM(4, 3), vocab_size=10, tie_embeddings=True)
     with pytest.raises(ConfigError, match="dropout"):
         LanguageModel(LSTM(4, 3), vocab_size=10, dropout=1.0)
+
+
+@pytest.mark.parametrize("softmax", ["full", "adaptive"])
+def test_next_token_loss_is_the_mean_negative_log_probability(softmax):
+    torch.manual_seed(3)
+    cutoffs = [4, 11] if softmax == "adaptive" else None
+    model = LanguageModel(GRU(6, hidden_size=5), vocab_size=23, softmax=softmax, cutoffs=cutoffs).double().eval()
+    tokens = torch.randint(1, 23, (3, 7))
+    targets = torch.randint(0, 23, (3, 7))
+    output = model(tokens, torch.ones_like(tokens, dtype=torch.bool))
+    log_probs = torch.log_softmax(output.logits, dim=-1)
+    assert output.logits.shape == (3, 7, 23)
+    assert_close(log_probs.exp().sum(-1), torch.ones(3, 7, dtype=torch.float64))
+    expected = -log_probs.gather(-1, targets.unsqueeze(-1)).mean()
+    assert_close(model.next_token_loss(output, targets), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_adaptive_softmax_is_trainable_and_rebuilt_from_its_config():
+    from rational.models.registry import ModelConfig, build_model
+
+    config = ModelConfig(encoder="lstm", task="lm", vocab_size=40, embedding_dim=6, softmax="adaptive", cutoffs=[8, 20])
+    model = build_model(config)
+    assert isinstance(model.output, nn.AdaptiveLogSoftmaxWithLoss) and model.cutoffs == [8, 20]
+    assert build_model(ModelConfig.from_dict(config.to_dict())).cutoffs == [8, 20]
+    tokens = torch.randint(1, 40, (2, 5))
+    loss = model.next_token_loss(model(tokens, tokens != 0), torch.randint(0, 40, (2, 5)))
+    loss.backward()
+    assert all(p.grad is not None for p in model.output.parameters())
+    defaults = LanguageModel(LSTM(6, hidden_size=6), vocab_size=100, softmax="adaptive")
+    assert defaults.cutoffs == [20, 60]
+
+
+def test_language_model_rejects_bad_softmax_settings():
+    with pytest.raises(ConfigError, match="unknown softmax 'sampled'"):
+        LanguageModel(LSTM(6, hidden_size=6), vocab_size=30, softmax="sampled")
+    with pytest.raises(ConfigError, match="tie_embeddings needs softmax='full'"):
+        LanguageModel(LSTM(6, hidden_size=6), vocab_size=30, softmax="adaptive", tie_embeddings=True)
+    with pytest.raises(ConfigError, match=r"cutoffs must be increasing.*\[10, 5\]"):
+        LanguageModel(LSTM(6, hidden_size=6), vocab_size=30, softmax="adaptive", cutoffs=[10, 5])
+    with pytest.raises(ConfigError, match=r"\(29\), got \[5, 30\]"):
+        LanguageModel(LSTM(6, hidden_size=6), vocab_size=30, softmax="adaptive", cutoffs=[5, 30])
+    with pytest.raises(ConfigError, match="cutoffs apply to softmax='adaptive' only"):
+        LanguageModel(LSTM(6, hidden_size=6), vocab_size=30, cutoffs=[5])

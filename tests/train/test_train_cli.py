@@ -100,6 +100,23 @@ def test_language_model_end_to_end(tmp_path, capsys):
     assert evaluate_checkpoint(out, paths["test"])["perplexity"] == pytest.approx(result["test"]["perplexity"])
 
 
+def test_language_model_with_adaptive_softmax(tmp_path, capsys):
+    paths = write_language_corpus(tmp_path / "data", train=80, valid=20, test=20)
+    out = tmp_path / "lm"
+    status, stdout, _ = _run(capsys, "train", "--model", "rrnn", "--task", "lm", "--train", paths["train"],
+                             "--dev", paths["valid"], "--test", paths["test"], "--out", out, "--epochs", "1",
+                             "--bptt", "8", "--softmax", "adaptive", "--cutoffs", "5,12", *SMALL, "--json")
+    assert status == 0
+    result = json.loads(stdout)
+    config = json.loads((out / "config.json").read_text())["model"]
+    assert config["softmax"] == "adaptive" and config["cutoffs"] == [5, 12]
+    assert evaluate_checkpoint(out, paths["test"])["perplexity"] == pytest.approx(result["test"]["perplexity"])
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "rrnn", "--task", "lm", "--train", str(paths["train"]), "--out", str(tmp_path / "bad"),
+              "--softmax", "adaptive", "--cutoffs", "5,x"])
+    assert "expected comma-separated integers, got '5,x'" in capsys.readouterr().err
+
+
 def test_phrase_training_on_trees(tmp_path, capsys):
     trees = tmp_path / "train.txt"
     trees.write_text("(3 (2 It) (4 (3 a) (4 gem)))\n(1 (2 Not) (1 (2 a) (0 dud)))\n(4 (2 so) (4 good))\n")
