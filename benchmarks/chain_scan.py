@@ -28,7 +28,7 @@ Cases (those of the design notes):
 
 Also prints the float32 error of the scans against a float64 reference at T=2000.
 
-Run: ``python benchmarks/chain_scan.py [--quick] [--repeats N] [--threads N]``.
+Run: ``python benchmarks/chain_scan.py [--quick] [--repeats N] [--threads N] [--device cuda]``.
 Timings on a shared machine are noisy: each number is the best of ``--repeats``
 runs; one thread (``--threads 1``) suffers least from other work on the cores.
 """
@@ -52,12 +52,22 @@ TARGETS = {
 }
 
 
+DEVICE = torch.device("cpu")
+
+
+def synchronize() -> None:
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+
+
 def best_time(step, repeats: int) -> float:
     step()  # warm-up
+    synchronize()
     best = float("inf")
     for _ in range(repeats):
         begin = time.perf_counter()
         step()
+        synchronize()  # kernels run asynchronously on a GPU
         best = min(best, time.perf_counter() - begin)
     return best
 
@@ -75,6 +85,8 @@ class Layer:
         assert self.loop_states == sorted(self.loop_states)
         # arc-major output order: the slice of one arc is contiguous over copies
         self.projection = torch.nn.Linear(size, copies * self.arcs)
+        self.module.to(DEVICE)
+        self.projection.to(DEVICE)
 
     def weights(self, x):
         """Arc weights ``(B, T, arcs, C)``: arc-major, so that each arc's series is
@@ -106,7 +118,7 @@ class Layer:
 
 
 def measure(layer: Layer, batch: int, steps: int, repeats: int, lstm, with_reference: bool = True):
-    x = torch.randn(batch, steps, layer.projection.in_features)
+    x = torch.randn(batch, steps, layer.projection.in_features, device=DEVICE)
     tokens = batch * steps
 
     def run(fn):
@@ -137,7 +149,7 @@ def float32_error(layer: Layer, steps: int) -> float:
     """Largest |fast float32 - reference float64| / (1 + |reference|) over the states."""
     torch.manual_seed(1)
     with torch.no_grad():
-        weights = layer.weights(torch.randn(2, steps, layer.projection.in_features))
+        weights = layer.weights(torch.randn(2, steps, layer.projection.in_features, device=DEVICE))
         main, loops = layer.split(weights)
         start = weights.new_full((weights.shape[-1],), float(layer.ring.one))
         fast = chain_forward(main, loops, None, start, layer.ring, restart=True)
@@ -159,16 +171,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (a smoke test)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per measurement; the best is kept")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    global DEVICE
+    DEVICE = torch.device(args.device)
+    if DEVICE.type == "cuda" and not torch.cuda.is_available():
+        parser.error(f"--device {args.device}: torch sees no CUDA GPU here")
     torch.manual_seed(0)
     repeats = 1 if args.quick else args.repeats
     size, copies, hidden = (30, 20, 32) if args.quick else (300, 200, 256)
-    lstm = torch.nn.LSTM(size, hidden, batch_first=True)
+    lstm = torch.nn.LSTM(size, hidden, batch_first=True).to(DEVICE)
     sopa = Template.chain(4)
     bigram = Template.chain(2, self_loops=(1, 2))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of {repeats} run(s)")
+    where = torch.cuda.get_device_name(DEVICE) if DEVICE.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"torch {torch.__version__}, {where}; best of {repeats} run(s)")
 
     for ring in (MaxPlus, Real):
         layer = Layer(sopa, ring, copies, size)
