@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,19 @@ def test_ptb_benchmark_on_synthetic_data(tmp_path, capsys):
                      "--epochs", "1", "--size", "8", "--batch-size", "4", "--bptt", "8", "--out", str(tmp_path / "tied"),
                      "--quiet"])
     assert tied[0]["softmax"] == "full" and 1.0 < tied[0]["test_perplexity"] < 60
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_sparsity_benchmark_on_synthetic_data(sst_folder, tmp_path, capsys, warm_start):
+    results_file = tmp_path / "sparsity.json"
+    argv = ["--data", str(sst_folder / "sst2"), "--minutes", "2", "--lambdas", "0.05,0", "--epochs", "2",
+            "--fine-tune", "1", "--units", "3", "--order", "2", "--embedding-dim", "8", "--repeats", "1",
+            "--json", str(results_file)] + (["--warm-start"] if warm_start else [])
+    assert load("sparsity_sst2").main(argv) == 0
+    runs = json.loads(results_file.read_text())["runs"]
+    # --warm-start puts the unregularized run first, so that the others can start from it
+    assert [r["lambda"] for r in runs] == ([0.0, 0.05] if warm_start else [0.05, 0.0])
+    assert all(r["stages"][0]["states"] <= 6 for r in runs)
+    printed = capsys.readouterr().out
+    assert "target (a pruned model with <= 25% of the states" in printed
+    assert ("start from the trained λ = 0 model" in printed) == warm_start
