@@ -178,6 +178,9 @@ def test_models_pruning_cannot_handle_are_refused_with_the_reason():
     tied = LanguageModel(RationalRNN(4, n=2, hidden_size=4), vocab_size=9, tie_embeddings=True)
     with pytest.raises(ConfigError, match="ties its output layer"):
         prune(tied, 0.0)
+    adaptive = LanguageModel(RationalRNN(4, n=2, hidden_size=4), vocab_size=30, softmax="adaptive")
+    with pytest.raises(ConfigError, match="cannot shrink a head of type AdaptiveLogSoftmaxWithLoss"):
+        prune(adaptive, 0.0)
 
 
 def test_sopa_and_stacked_models_still_have_groups():
