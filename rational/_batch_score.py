@@ -1,4 +1,8 @@
-"""Vectorized scoring of many strings (the engine behind ``WFSA.score_batch``).
+"""Scoring many strings at once (the engine behind ``WFSA.score_batch``).
+
+On the CPU, compiled loops (:mod:`rational._batch_kernels`, numba) score one string
+at a time, visiting only the arcs of each symbol read. Elsewhere (``device="cuda"``),
+or where numba cannot be imported, torch vectorizes over the batch:
 
 Strings are sorted by length so that at step ``t`` the rows still reading form a
 prefix of the batch; padded positions are never touched.
@@ -30,16 +34,93 @@ if TYPE_CHECKING:  # pragma: no cover
 _REDUCE = {Tropical: "amin", MaxPlus: "amax", MaxTimes: "amax", Boolean: "amax"}
 
 
-def score_batch(wfsa: WFSA, strings: Sequence[str | Sequence[Hashable]], device: str = "cpu") -> np.ndarray:
-    """See :meth:`rational.WFSA.score_batch`."""
-    import torch
+#: How :func:`score_batch` computes: ``"auto"`` (compiled loops on the CPU, torch elsewhere),
+#: ``"compiled"`` or ``"torch"``.
+ENGINES = ("auto", "compiled", "torch")
 
+
+def score_batch(
+    wfsa: WFSA, strings: Sequence[str | Sequence[Hashable]], device: str = "cpu", engine: str = "auto"
+) -> np.ndarray:
+    """See :meth:`rational.WFSA.score_batch`; ``engine`` picks the implementation (tests compare them)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     ring = wfsa.semiring
-    encoded = [wfsa.encode(s) for s in strings]
-    if not encoded:
+    if len(strings) == 0:
         return ring.zeros(0)
     if ring not in (Real, Log, *_REDUCE):
         return np.asarray([wfsa.score(s) for s in strings], dtype=ring.dtype)
+    if engine == "compiled" or (engine == "auto" and str(device) == "cpu" and _kernels() is not None):
+        if _kernels() is None:
+            raise ImportError("engine='compiled' needs numba, which cannot be imported here")
+        return _compiled_scores(wfsa, *wfsa.alphabet.encode_batch(strings))
+    return _torch_scores(wfsa, [wfsa.encode(s) for s in strings], device)
+
+
+def _kernels():
+    """The compiled kernels module, or ``None`` where numba is missing."""
+    try:
+        from rational import _batch_kernels
+    except ImportError:  # pragma: no cover - numba is a dependency; this keeps a broken install usable
+        return None
+    return _batch_kernels
+
+
+def _compiled_scores(wfsa: WFSA, tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Scores of the strings ``tokens[offsets[i]:offsets[i + 1]]`` with the compiled loops."""
+    kernels = _kernels()
+    ring = wfsa.semiring
+    src, label, dst, weight = wfsa.arc_arrays
+    keep = label >= 0
+    src, label, dst = src[keep].astype(np.int64), label[keep].astype(np.int64), dst[keep].astype(np.int64)
+    weight = weight[keep].astype(np.float64)
+    order = np.argsort(label, kind="stable")
+    src, label, dst, weight = src[order], label[order], dst[order], weight[order]
+    num_symbols = len(wfsa.alphabet)
+    arc_start = np.zeros(num_symbols + 1, dtype=np.int64)
+    np.cumsum(np.bincount(label, minlength=num_symbols), out=arc_start[1:])
+    initial = wfsa.initial_weights.astype(np.float64)
+    final = wfsa.final_weights.astype(np.float64)
+    rows = cols = np.zeros(0, dtype=np.int64)
+    values = np.zeros(0)
+    if wfsa.has_epsilons:
+        closure = np.asarray(wfsa.epsilon_closure(), dtype=np.float64)
+        rows, cols = (x.astype(np.int64) for x in np.nonzero(closure != float(ring.zero)))
+        values = closure[rows, cols]
+    if ring in (Real, Log):
+        log = ring is Log
+        shift = np.zeros(num_symbols)
+        top = 0.0
+        scale = 0.0
+        if log:
+            shift = _label_maxima(label, weight, num_symbols)
+            weight = np.exp(weight - shift[label])
+            top = float(values.max()) if len(values) else 0.0
+            values = np.exp(values - top)
+            peak = initial.max(initial=-np.inf)
+            scale = float(peak) if np.isfinite(peak) else 0.0
+            initial = np.exp(initial - scale)
+            final_peak = final.max(initial=-np.inf)
+            final_shift = float(final_peak) if np.isfinite(final_peak) else 0.0
+            final = np.exp(final - final_shift)
+        scores = kernels.sum_scores(
+            tokens, offsets, arc_start, src, dst, weight, shift, (rows, cols, values, top), initial, scale, final, log
+        )
+        if log:
+            scores += final_shift
+    else:
+        minimum = ring is Tropical
+        scores = kernels.select_scores(
+            tokens, offsets, arc_start, src, dst, weight, (rows, cols, values), initial, final,
+            float(ring.zero), minimum, ring in (MaxTimes, Boolean),
+        )
+    return scores.astype(ring.dtype)
+
+
+def _torch_scores(wfsa: WFSA, encoded: list, device: str) -> np.ndarray:
+    import torch
+
+    ring = wfsa.semiring
     lengths = np.array([len(x) for x in encoded])
     order = np.argsort(-lengths, kind="stable")
     batch, longest = len(encoded), int(lengths.max())

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from rational.errors import FormatError, UnknownSymbolError
 
 __all__ = ["EPSILON_TEXT", "SymbolTable"]
@@ -119,6 +121,34 @@ class SymbolTable:
             return [ids[symbol] for symbol in tokens]
         except (KeyError, TypeError):
             return [self.index(symbol) for symbol in tokens]  # raises, naming the symbol
+
+    def encode_batch(self, strings: Iterable[str | Sequence[Hashable]]) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of many strings at once: ``(ids, offsets)``, string ``i`` being
+        ``ids[offsets[i]:offsets[i + 1]]`` (int64 arrays).
+
+        Examples:
+            >>> ids, offsets = SymbolTable("ab").encode_batch(["ab", "", "b"])
+            >>> ids.tolist(), offsets.tolist()
+            ([0, 1, 1], [0, 2, 2, 3])
+
+        Raises:
+            UnknownSymbolError: naming the first symbol not in the table.
+        """
+        lookup = self._ids.__getitem__
+        flat: list[int] = []
+        lengths: list[int] = []
+        for string in strings:
+            tokens = string.split() if isinstance(string, str) and not self.is_characters else string
+            before = len(flat)
+            try:
+                flat.extend(map(lookup, tokens))
+            except (KeyError, TypeError):
+                self.encode(string)  # raises, naming the symbol
+                raise
+            lengths.append(len(flat) - before)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return np.array(flat, dtype=np.int64), offsets
 
     def decode(self, ids: Iterable[int]) -> list[Hashable]:
         """The symbols with the given ids."""

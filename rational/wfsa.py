@@ -524,15 +524,18 @@ class WFSA:
         return ring.sum(ring.times(alpha, self.final_weights)).item()
 
     def score_batch(self, strings: Sequence[str | Sequence[Hashable]], device: str = "cpu") -> np.ndarray:
-        """Scores of many strings at once, vectorized with torch over the batch.
+        """Scores of many strings at once.
 
-        Strings of different lengths are padded; padding changes nothing. Each
-        step gathers the arcs of the symbol every string reads and ⊕-reduces them
-        into their targets with ``scatter_reduce`` (a sum for ``Real`` and ``Log``,
-        min/max for the selection semirings); ``Real`` and ``Log`` machines whose
-        symbols have arcs on more than a quarter of the ``Q×Q`` cells multiply the
-        rows reading each symbol by its dense matrix instead. ``Log`` runs in scaled
-        real space (float64). Other semirings fall back to :meth:`score` per string.
+        On the CPU, compiled loops (numba) score one string at a time: each step
+        visits only the arcs of the symbol read and ⊕-reduces them into their
+        targets, and a string is left as soon as its forward vector is all zero.
+        With ``device="cuda"`` (or without numba) torch vectorizes over the batch:
+        strings are padded (padding changes nothing), each step gathers the arcs of
+        the symbol every string reads and ⊕-reduces them with ``scatter_reduce``,
+        and ``Real``/``Log`` machines whose symbols have arcs on more than a quarter
+        of the ``Q×Q`` cells multiply by dense matrices instead. ``Log`` runs in
+        scaled real space (float64). Other semirings fall back to :meth:`score` per
+        string.
 
         Caveat (``Log``): rows are rescaled by their largest entry at every step, so
         a forward weight more than about 700 nats below the largest one of its row

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import rational
 from rational import WFSA, Boolean, Log, MaxPlus, MaxTimes, Real, SymbolTable, Tropical
+from rational._batch_score import ENGINES, score_batch
 from rational.algorithms.shortest_distance import matrix_star, shortest_distance_reference
 from rational.errors import (
     DivergenceError,
@@ -55,12 +56,32 @@ def test_score_equals_the_sum_over_enumerated_paths_with_acyclic_epsilons(data):
     assert_close(machine.semiring, machine.score(string), brute_force_score(machine, string, machine.num_states))
 
 
-@given(st.data())
-def test_score_batch_equals_score(data):
+@pytest.mark.parametrize("engine", ENGINES)
+@given(data=st.data())
+def test_score_batch_equals_score(engine, data):
     machine = data.draw(wfsas(max_states=4, epsilons=data.draw(st.booleans())))
     batch = data.draw(st.lists(strings("ab", max_length=6), min_size=1, max_size=8))
-    expected = [machine.score(s) for s in batch]
-    assert_close(machine.semiring, machine.score_batch(batch), np.asarray(expected, dtype=machine.semiring.dtype), 1e-9)
+    expected = np.asarray([machine.score(s) for s in batch], dtype=machine.semiring.dtype)
+    assert_close(machine.semiring, score_batch(machine, batch, engine=engine), expected, 1e-9)
+
+
+@pytest.mark.parametrize("ring", [Log, Tropical, MaxPlus], ids=str)
+def test_compiled_and_torch_scores_agree_on_long_strings_with_large_weights(ring):
+    # rescaling in Log, shifted final weights and strings that lose every path midway
+    rng = np.random.default_rng(7)
+    arcs = [(int(rng.integers(6)), "abc"[int(rng.integers(3))], int(rng.integers(6)), float(rng.uniform(-40, 5)))
+            for _ in range(30)]
+    machine = WFSA.from_arcs(ring, arcs, initial={0: 3.0, 1: -2.0}, final={2: 800.0, 4: -1.0}, alphabet="abc")
+    batch = ["".join(rng.choice(list("abc"), size=n)) for n in rng.integers(0, 200, size=60)]
+    compiled = score_batch(machine, batch, engine="compiled")
+    assert_close(ring, compiled, score_batch(machine, batch, engine="torch"), 1e-9)
+    assert_close(ring, compiled[:10], np.array([machine.score(s) for s in batch[:10]]), 1e-9)
+
+
+def test_score_batch_engine_is_checked():
+    machine = WFSA.from_arcs(Log, [(0, "a", 0, -1.0)], initial=0, final=0, alphabet="a")
+    with pytest.raises(ValueError, match="unknown engine 'fast'"):
+        score_batch(machine, ["a"], engine="fast")
 
 
 def test_score_batch_of_nothing_is_empty():
@@ -293,3 +314,13 @@ def test_score_batch_gathers_sparse_and_multiplies_dense_machines_alike(ring, ar
     batch = ["".join(rng.choice(list("ab"), size=n)) for n in rng.integers(0, 30, size=40)]
     expected = np.array([machine.score(s) for s in batch])
     assert_close(ring, machine.score_batch(batch), expected, 1e-10)
+    assert_close(ring, score_batch(machine, batch, engine="torch"), expected, 1e-10)
+
+
+def test_encode_batch_equals_encode_and_names_unknown_symbols():
+    words = SymbolTable(["the", "cat", "sat"])
+    batch = ["the cat", ["sat"], "", "cat sat the"]
+    ids, offsets = words.encode_batch(batch)
+    assert [ids[offsets[i] : offsets[i + 1]].tolist() for i in range(len(batch))] == [words.encode(s) for s in batch]
+    with pytest.raises(UnknownSymbolError, match="'dog'"):
+        words.encode_batch(["the cat", "the dog"])
