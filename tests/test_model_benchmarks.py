@@ -88,9 +88,10 @@ def test_sparsity_benchmark_on_synthetic_data(sst_folder, tmp_path, capsys, warm
             "--json", str(results_file)] + (["--warm-start"] if warm_start else [])
     assert load("sparsity_sst2").main(argv) == 0
     runs = json.loads(results_file.read_text())["runs"]
-    # --warm-start puts the unregularized run first, so that the others can start from it
-    assert [r["lambda"] for r in runs] == ([0.0, 0.05] if warm_start else [0.05, 0.0])
+    # --warm-start runs the unregularized model first (the others start from it) and its control
+    assert [r["key"] for r in runs] == ([0.0, "0 continued", 0.05] if warm_start else [0.05, 0.0])
     assert all(r["stages"][0]["states"] <= 6 for r in runs)
     printed = capsys.readouterr().out
     assert "target (a pruned model with <= 25% of the states" in printed
     assert ("start from the trained λ = 0 model" in printed) == warm_start
+    assert ("trained as long as the penalized runs" in printed) == warm_start
