@@ -172,3 +172,14 @@ def test_training_on_the_device_then_evaluating_on_the_cpu(device, tmp_path):
     )
     evaluated = evaluate_checkpoint(tmp_path / "run", paths["test"])
     assert evaluated["accuracy"] == pytest.approx(result.test["accuracy"], abs=1e-6)
+
+
+@device_param
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ring=st.sampled_from((Real, Log, MaxPlus, MaxTimes, Tropical)), epsilons=st.booleans(), data=st.data())
+def test_score_batch_on_the_device_equals_the_cpu(device, ring, epsilons, data):
+    machine = data.draw(wfsas(ring, epsilons=epsilons, alphabet="ab", max_states=4))
+    batch = data.draw(st.lists(strings("ab", max_length=8), min_size=1, max_size=6))
+    on_device = machine.score_batch(batch, device=device)
+    expected = machine.score_batch(batch)
+    close(torch.as_tensor(on_device), torch.as_tensor(expected), 1e-9)
