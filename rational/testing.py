@@ -26,9 +26,30 @@ from rational.semirings import BUILTIN_SEMIRINGS, Boolean, Log, MaxPlus, MaxTime
 from rational.symbols import SymbolTable
 from rational.wfsa import WFSA
 
-__all__ = ["semirings", "strings", "weights", "wfsas"]
+__all__ = ["Counting", "semirings", "strings", "weights", "wfsas"]
 
 _CONVERGENT_ROW_SUM = 0.9
+
+
+class Counting(Semiring):
+    """The natural numbers under + and ×: a user-defined semiring with no star and no
+    division, for testing how code treats a semiring it does not know.
+
+    Examples:
+        >>> ring = Counting()
+        >>> WFSA.from_arcs(ring, [(0, "a", 1), (0, "a", 1)], initial=0, final=1).score("a")
+        2.0
+    """
+
+    name = "Counting"
+    zero, one = 0.0, 1.0
+    commutative = True
+
+    def plus(self, x, y):
+        return x + y
+
+    def times(self, x, y):
+        return x * y
 
 
 def semirings(include: Iterable[Semiring] = BUILTIN_SEMIRINGS) -> st.SearchStrategy[Semiring]:

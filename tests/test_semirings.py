@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rational.errors import InvalidWeightError, UnsupportedSemiringError
 from rational.semirings import BUILTIN_SEMIRINGS, Boolean, Log, MaxPlus, MaxTimes, Real, Semiring, Tropical
-from rational.testing import semirings
+from rational.testing import Counting, semirings
 
 
 def values(ring):
@@ -175,20 +175,6 @@ def test_semirings_pickle_to_the_same_singleton():
         assert Semiring.by_name(ring.name) is ring
     with pytest.raises(UnsupportedSemiringError, match="unknown semiring 'Nope'"):
         Semiring.by_name("Nope")
-
-
-class Counting(Semiring):
-    """The natural numbers (a user-defined semiring used by the tests)."""
-
-    name = "CountingForTests"
-    zero, one, dtype = 0.0, 1.0, np.float64
-    commutative = True
-
-    def plus(self, a, b):
-        return a + b
-
-    def times(self, a, b):
-        return a * b
 
 
 def test_a_user_semiring_gets_the_derived_operations():

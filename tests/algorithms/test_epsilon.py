@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wfsa_checks import DELTA, float32_tolerance, from_openfst, openfst_machines, scores_agree, to_openfst
 
-from rational import WFSA, Boolean, MaxPlus, Real, Semiring, Tropical
+from rational import WFSA, Boolean, MaxPlus, Real, Tropical
 from rational.algorithms import epsilon
 from rational.algorithms.epsilon import epsilon_closure_entries, remove_epsilons
 from rational.errors import DivergenceError, UnsupportedSemiringError
 from rational.semirings import BUILTIN_SEMIRINGS
-from rational.testing import wfsas
+from rational.testing import Counting, wfsas
 
 machines = st.sampled_from(BUILTIN_SEMIRINGS).flatmap(lambda ring: wfsas(ring, max_states=5, epsilons=True))
 
@@ -80,22 +80,8 @@ def test_log_weights_too_large_for_real_space_stay_in_log_space(monkeypatch):
     assert np.isclose(remove_epsilons(a).score("a"), a.score("a"))
 
 
-class _Counting(Semiring):
-    """Path counting without a star."""
-
-    name = "CountingForEpsilonTests"
-    zero, one = 0.0, 1.0
-    commutative = True
-
-    def plus(self, x, y):
-        return x + y
-
-    def times(self, x, y):
-        return x * y
-
-
 def test_semirings_without_star_handle_acyclic_epsilons_only():
-    ring = _Counting()
+    ring = Counting()
     acyclic = WFSA.from_arcs(ring, [(0, None, 1), (0, None, 2), (1, None, 2), (2, "a", 3)], initial=0, final=3)
     assert remove_epsilons(acyclic).score("a") == 2.0  # two epsilon paths from 0 to 2
     cyclic = WFSA.from_arcs(ring, [(0, None, 1), (1, None, 0), (1, "a", 2)], initial=0, final=2)

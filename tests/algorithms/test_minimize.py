@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wfsa_checks import scores_agree
 
-from rational import WFSA, Boolean, Log, MaxPlus, Real, Semiring, Tropical
+from rational import WFSA, Boolean, Log, MaxPlus, Real, Tropical
 from rational.algorithms.determinize import determinize, is_deterministic
 from rational.algorithms.minimize import hopcroft, minimize, moore_reference, weight_classes
 from rational.errors import NotDeterministicError, NotDeterminizableError, UnsupportedSemiringError
 from rational.interop.pynini import to_pynini
-from rational.testing import wfsas
+from rational.testing import Counting, wfsas
 
 
 @st.composite
@@ -110,17 +110,6 @@ def test_errors():
         minimize(WFSA.from_arcs(Real, [(0, None, 1)], initial=0, final=1))
     with pytest.raises(NotDeterministicError, match="2 initial states"):
         minimize(WFSA.from_arcs(Real, [], initial=[0, 1], final=1))
-
-    class Counting(Semiring):
-        name = "CountingForMinimizeTests"
-        zero, one = 0.0, 1.0
-        commutative = True
-
-        def plus(self, x, y):
-            return x + y
-
-        def times(self, x, y):
-            return x * y
 
     with pytest.raises(UnsupportedSemiringError, match="division"):
         minimize(WFSA.from_arcs(Counting(), [(0, "a", 0)], initial=0, final=0))

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch.func import functional_call
 
-from rational import WFSA, Boolean, Log, MaxPlus, MaxTimes, Real, Semiring, Tropical
+from rational import WFSA, Boolean, Log, MaxPlus, MaxTimes, Real, Tropical
 from rational.errors import (
     DivergenceError,
     InvalidWeightError,
@@ -19,7 +19,7 @@ from rational.errors import (
     UnsupportedSemiringError,
 )
 from rational.nn import NeuralWFSA, Template, compile
-from rational.testing import strings, wfsas
+from rational.testing import Counting, strings, wfsas
 
 ALL = [Real, Log, MaxPlus, MaxTimes, Tropical, Boolean]
 F64 = torch.float64
@@ -316,17 +316,6 @@ def test_diverging_epsilon_cycle_is_reported():
         module(torch.tensor([[0, 1]]))
 
 
-class _Counting(Semiring):
-    name = "CountingForCompileTests"
-    zero, one = 0.0, 1.0
-
-    def plus(self, a, b):
-        return a + b
-
-    def times(self, a, b):
-        return a * b
-
-
 @pytest.mark.parametrize(
     ("build", "error", "words"),
     [
@@ -338,7 +327,7 @@ class _Counting(Semiring):
         (lambda: compile(Template.chain(2), input_size=3, activation="relu"), ValueError, "activation"),
         (lambda: compile(Template.chain(2), Boolean, parameterization="projected", input_size=3),
          UnsupportedSemiringError, "Boolean"),
-        (lambda: compile(Template.chain(2), _Counting(), input_size=3), UnsupportedSemiringError, "Counting"),
+        (lambda: compile(Template.chain(2), Counting(), input_size=3), UnsupportedSemiringError, "Counting"),
         (lambda: compile(small_lexical_machine(), Log), SemiringMismatchError, "over Real, not Log"),
         (lambda: compile(small_lexical_machine(), input_size=5), ValueError, "alphabet has 2 symbols"),
         (lambda: small_lexical()(torch.tensor([[0]]), method="fast"), ValueError, "method"),
